@@ -1,0 +1,320 @@
+"""The ``dsdcrn`` command line: one subcommand a pipeline stage, and ``build`` for all.
+
+Every subcommand takes a formal CRN file (default: the built-in neuron circuit).
+Errors print one line, ``dsdcrn: error: ...``, and exit with status 2; outputs are
+written to a temporary file and renamed, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .circuits import DEFAULT, nagipogu_reif_neuron
+from .crn import CRN, read_crn
+from .errors import DsdcrnError
+from .verify import METHODS
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        write_text_atomic(out, text)
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _load(args) -> CRN:
+    if args.crn is None:
+        crn = nagipogu_reif_neuron(unit_nM=getattr(args, "unit_nM", 10.0))
+    else:
+        crn = read_crn(args.crn, args.init)
+    if not crn.reactions:
+        raise DsdcrnError(f"{crn.source}: no reactions")
+    return crn
+
+
+def _crn_args(p: argparse.ArgumentParser, scheme: bool = True) -> None:
+    p.add_argument("crn", nargs="?", help=f"formal CRN file (default: built-in {DEFAULT})")
+    p.add_argument("--init", help="file of initial concentrations ('A @initial 10', nM)")
+    if scheme:
+        p.add_argument(
+            "--scheme", default="soloveichik2010", help="scheme name or path to a scheme .py"
+        )
+        p.add_argument("--fuel-nM", type=float, default=1000.0, help="fuel concentration, nM")
+
+
+def _enum_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("enumeration bounds (peppercorn)")
+    g.add_argument("--max-complexes", type=int, default=5000, help="complexes (default 5000)")
+    g.add_argument("--max-reactions", type=int, default=20000, help="detailed reactions")
+    g.add_argument("--max-complex-size", type=int, default=10, help="strands in one complex")
+    g.add_argument("--release-cutoff", type=int, default=7, help="nt; shorter helices melt")
+    g.add_argument("--allow-remote", action="store_true", help="allow remote toehold binding")
+    g.add_argument("--enum-timeout", type=float, default=300.0, help="s (default 300)")
+
+
+def _enum_options(args):
+    from .enumeration import EnumerationOptions
+
+    return EnumerationOptions(
+        max_complex_size=args.max_complex_size,
+        max_complex_count=args.max_complexes,
+        max_reaction_count=args.max_reactions,
+        release_cutoff=args.release_cutoff,
+        reject_remote=not args.allow_remote,
+        timeout_s=args.enum_timeout,
+    )
+
+
+def _verify_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help=f"comma-separated verification methods (default {','.join(METHODS)})",
+    )
+    p.add_argument("--verify-timeout", type=float, default=120.0, help="s per method")
+
+
+def _methods(args) -> tuple[str, ...]:
+    methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
+    bad = [m for m in methods if m not in METHODS]
+    if bad:
+        raise DsdcrnError(
+            f"unknown verification method {bad[0]!r}; choose from {', '.join(METHODS)}"
+        )
+    return methods
+
+
+def _compiled(args):
+    from .translate import compile_crn
+
+    crn = _load(args)
+    return crn, compile_crn(crn, args.scheme, fuel_nM=args.fuel_nM)
+
+
+def cmd_build(args) -> None:
+    from .designfolder import write_design
+    from .pipeline import BuildOptions, build
+
+    crn = _load(args)
+    opts = BuildOptions(
+        scheme=args.scheme,
+        seed=args.seed,
+        fuel_nM=args.fuel_nM,
+        unit_nM=args.unit_nM,
+        duration=args.duration,
+        verify_methods=_methods(args),
+        verify_timeout_s=args.verify_timeout,
+        enumeration=_enum_options(args),
+        toehold_dG=args.toehold_dG,
+        toehold_dev=args.toehold_dev,
+    )
+    b = build(crn, opts, progress=not args.quiet)
+    out = Path(args.output or Path("designs") / crn.name)
+    write_design(b, out)
+    v, f = b.verification, b.fidelity
+    print(
+        f"{crn.name}: {len(crn.reactions)} formal reactions -> {b.counts.strands} strands, "
+        f"{b.counts.nucleotides} nt; verification: "
+        + ", ".join(f"{r.method} {r.verdict}" for r in v.results)
+        + f"; kinetics max relative error {f.max_rel_error:.1%}; design folder: {out}"
+    )
+
+
+def cmd_compile(args) -> None:
+    _, system = _compiled(args)
+    _emit(system.to_pil(), args.output)
+
+
+def cmd_enumerate(args) -> None:
+    from .enumeration import enumerate_system
+
+    _, system = _compiled(args)
+    _emit(enumerate_system(system, _enum_options(args), progress=True).to_pil(), args.output)
+
+
+def cmd_verify(args) -> None:
+    from .enumeration import enumerate_system
+    from .verify import verify
+
+    crn, system = _compiled(args)
+    spec = read_crn(args.spec) if args.spec else crn
+    enumerated = enumerate_system(system, _enum_options(args), progress=True)
+    v = verify(spec, enumerated, _methods(args), args.verify_timeout)
+    for r in v.results:
+        line = f"{r.method}: {r.verdict} ({r.seconds:.2f} s)"
+        if r.counterexample:
+            line += f"; counterexample: {r.counterexample}"
+        elif r.verdict is None:
+            line += f"; {r.detail}"
+        print(line)
+    if args.output:
+        _emit(json.dumps(v.to_json_dict(), indent=2) + "\n", args.output)
+    if v.verdict is not True:
+        sys.exit(1)
+
+
+def cmd_design(args) -> None:
+    from .pipeline import BuildOptions, design_system
+
+    _, system = _compiled(args)
+    opts = BuildOptions(seed=args.seed, toehold_dG=args.toehold_dG, toehold_dev=args.toehold_dev)
+    d = design_system(system, args.seed, opts)
+    if args.output:
+        out = Path(args.output)
+        write_text_atomic(out / "domains.txt", d.domains_text())
+        write_text_atomic(out / "strands.fasta", d.strands_fasta())
+        write_text_atomic(
+            out / "sequence_checks.json", json.dumps(d.to_json_dict(), indent=2) + "\n"
+        )
+        print(f"wrote {out}/domains.txt, strands.fasta, sequence_checks.json", file=sys.stderr)
+    else:
+        sys.stdout.write(d.strands_fasta())
+
+
+def cmd_simulate(args) -> None:
+    from .enumeration import enumerate_system
+    from .fidelity import simulate_fidelity
+    from .verify import verify
+
+    crn, system = _compiled(args)
+    enumerated = enumerate_system(system, _enum_options(args), progress=True)
+    v = verify(crn, enumerated, ("crn-bisimulation",), args.verify_timeout)
+    f = simulate_fidelity(
+        crn, enumerated, v.full_interpretation, args.unit_nM, args.duration, plot=args.output
+    )
+    print(f"time unit {f.time_unit_s:.1f} s, simulated {f.t_end_s:.0f} s")
+    for s, m in f.metrics.items():
+        print(
+            f"{s}: peak {m['peak_nM']:.3g} nM, RMSE {m['rmse_nM']:.3g} nM, "
+            f"max relative error {m['max_rel_error']:.2%}"
+        )
+
+
+def cmd_count(args) -> None:
+    from .counts import count
+
+    _, system = _compiled(args)
+    c = count(system)
+    if args.json:
+        print(json.dumps(c.to_json_dict(), indent=2))
+    else:
+        print(c.table())
+        print(f"\n{c.strands} strands, {c.complexes} complexes, {c.nucleotides} nt to synthesise")
+
+
+def cmd_schemes(args) -> None:
+    from .translate import available_schemes, load_scheme
+
+    for name in available_schemes():
+        print(f"{name}: {load_scheme(name).REFERENCE}")
+
+
+def cmd_default(args) -> None:
+    _emit(nagipogu_reif_neuron(unit_nM=args.unit_nM).to_text(), args.output)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="dsdcrn",
+        description="Compile formal CRNs into verified, sequence-designed DSD circuits.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="run the whole pipeline and write a design folder")
+    _crn_args(b)
+    b.add_argument("-o", "--output", help="design folder (default designs/<crn name>)")
+    b.add_argument("--seed", type=int, default=0, help="seed of the sequence design")
+    b.add_argument("--unit-nM", type=float, default=10.0, help="formal unit concentration, nM")
+    b.add_argument("--duration", type=float, default=1.0, help="formal time units to simulate")
+    b.add_argument("--toehold-dG", type=float, default=7.7, help="toehold target, kcal/mol")
+    b.add_argument("--toehold-dev", type=float, default=0.5, help="allowed deviation, kcal/mol")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    _verify_args(b)
+    _enum_args(b)
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("compile", help="translate a formal CRN to a domain-level PIL")
+    _crn_args(c)
+    c.add_argument("-o", "--output", help="PIL file (default: stdout)")
+    c.set_defaults(func=cmd_compile)
+
+    e = sub.add_parser("enumerate", help="compile and enumerate with peppercorn")
+    _crn_args(e)
+    e.add_argument("-o", "--output", help="enumerated PIL file (default: stdout)")
+    _enum_args(e)
+    e.set_defaults(func=cmd_enumerate)
+
+    v = sub.add_parser("verify", help="compile, enumerate and verify against the formal CRN")
+    _crn_args(v)
+    v.add_argument("--spec", help="verify against this formal CRN instead of the compiled one")
+    v.add_argument("-o", "--output", help="verification JSON file")
+    _verify_args(v)
+    _enum_args(v)
+    v.set_defaults(func=cmd_verify)
+
+    d = sub.add_parser("design", help="compile and design sequences")
+    _crn_args(d)
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--toehold-dG", type=float, default=7.7, help="kcal/mol")
+    d.add_argument("--toehold-dev", type=float, default=0.5, help="kcal/mol")
+    d.add_argument("-o", "--output", help="folder for domains.txt, strands.fasta, checks")
+    d.set_defaults(func=cmd_design)
+
+    s = sub.add_parser("simulate", help="simulate formal CRN and DSD circuit side by side")
+    _crn_args(s)
+    s.add_argument("--unit-nM", type=float, default=10.0, help="formal unit concentration, nM")
+    s.add_argument("--duration", type=float, default=1.0, help="formal time units")
+    s.add_argument("--verify-timeout", type=float, default=120.0, help="s")
+    s.add_argument("-o", "--output", help="PNG plot")
+    _enum_args(s)
+    s.set_defaults(func=cmd_simulate)
+
+    n = sub.add_parser("count", help="strands, complexes and nucleotides of a compiled CRN")
+    _crn_args(n)
+    n.add_argument("--json", action="store_true")
+    n.set_defaults(func=cmd_count)
+
+    sub.add_parser("schemes", help="list the built-in translation schemes").set_defaults(
+        func=cmd_schemes
+    )
+    df = sub.add_parser("default", help="print the built-in default circuit's formal CRN")
+    df.add_argument("--unit-nM", type=float, default=10.0)
+    df.add_argument("-o", "--output")
+    df.set_defaults(func=cmd_default)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        args.func(args)
+    except DsdcrnError as err:
+        print(f"dsdcrn: error: {err}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("dsdcrn: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+"""The design folder: everything a wet lab needs to order, mix and check a circuit.
+
+Files written (all at once: the folder is assembled in a temporary sibling and
+renamed into place, so a failed build leaves no half-written design):
+
+``formal.crn``            the formal CRN, initial concentrations in nM
+``system.pil``            the compiled domain-level system (Peppercorn reads it)
+``enumerated.pil``        resting species and condensed reactions
+``verification.json``     each method's verdict, time, interpretation, counterexample
+``domains.txt``           domain sequences 5'->3'
+``strands.fasta``         every distinct strand to synthesise
+``order.csv``             name, sequence, length, scale, purification
+``mix.csv``               every signal and fuel complex with its concentration (nM)
+``sequence_checks.json``  toehold energies, MFE and ensemble defect per complex
+``counts.json``           strands, complexes, nucleotides, per formal reaction
+``kinetics.png/.json``    formal CRN versus DSD implementation trajectories
+``report.md``             a summary of all of it
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from .fidelity import write_plot
+from .pipeline import Build
+
+#: Synthesis scale (nmol) by strand length; PAGE for gate strands and long strands.
+SCALE_BREAK_NT = 60
+PAGE_ABOVE_NT = 50
+
+
+def _order_rows(b: Build) -> list[list[str | int]]:
+    in_gates = {tuple(s) for c in b.system.complexes if len(c.strands) > 1 for s in c.strands}
+    rows = []
+    for name, doms in b.system.strands().items():
+        seq = b.design.strands[name]
+        n = len(seq)
+        scale = "25 nmol" if n <= SCALE_BREAK_NT else "100 nmol"
+        purification = "PAGE" if tuple(doms) in in_gates or n > PAGE_ABOVE_NT else "desalting"
+        rows.append([name, seq, n, scale, purification])
+    return rows
+
+
+def _mix_rows(b: Build) -> list[list[str | float]]:
+    rows = []
+    for cx in b.system.complexes:
+        strands = " + ".join(b.system.strand_name(s) for s in cx.strands)
+        note = cx.part if cx.role == "fuel" else f"formal species {cx.formal}"
+        if cx.role == "signal" and cx.concentration_nM == 0:
+            continue
+        rows.append([cx.name, cx.role, f"{cx.concentration_nM:g}", strands, cx.kernel, note])
+    return rows
+
+
+def _csv(rows: list[list], header: list[str]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def write_design(b: Build, out: str | Path) -> Path:
+    """Write the design folder of build ``b`` to ``out`` (replacing it atomically)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        files = {
+            "formal.crn": b.formal.to_text(),
+            "system.pil": b.system.to_pil(),
+            "enumerated.pil": b.enumerated.to_pil(),
+            "verification.json": json.dumps(b.verification.to_json_dict(), indent=2) + "\n",
+            "domains.txt": "".join(f"{k} {v}\n" for k, v in b.design.domains.items()),
+            "strands.fasta": "".join(f">{k}\n{v}\n" for k, v in b.design.strands.items()),
+            "order.csv": _csv(
+                _order_rows(b), ["name", "sequence", "length", "scale", "purification"]
+            ),
+            "mix.csv": _csv(
+                _mix_rows(b),
+                ["complex", "role", "concentration_nM", "strands", "kernel", "note"],
+            ),
+            "sequence_checks.json": json.dumps(b.design.to_json_dict(), indent=2) + "\n",
+            "counts.json": json.dumps(b.counts.to_json_dict(), indent=2) + "\n",
+            "kinetics.json": json.dumps(b.fidelity.to_json_dict(), indent=2) + "\n",
+        }
+        for name, text in files.items():
+            (tmp / name).write_text(text)
+        write_plot(
+            b.fidelity,
+            tmp / "kinetics.png",
+            f"{b.formal.name}: formal CRN vs DSD ({b.system.scheme})",
+        )
+        (tmp / "report.md").write_text(report(b))
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            old.rmdir()
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _verdict(v: bool | None) -> str:
+    return {True: "correct", False: "**incorrect**", None: "no answer"}[v]
+
+
+def report(b: Build) -> str:
+    """The design folder's ``report.md``."""
+    v, c, f, e, d = b.verification, b.counts, b.fidelity, b.enumerated, b.design
+    o = b.options
+    lines = [
+        f"# {b.formal.name}: DSD design with {b.system.scheme}",
+        "",
+        f"Built by dsdcrn with seed {o.seed}; fuels at {o.fuel_nM:g} nM; "
+        f"formal unit {o.unit_nM:g} nM.",
+        "",
+        "## Formal CRN",
+        "",
+        "```",
+        b.formal.to_text().rstrip(),
+        "```",
+        "",
+        "## Verification",
+        "",
+        f"Verdict: **{_verdict(v.verdict)}**, decided by {v.proved_by or 'no method'} "
+        f"(each method limited to {v.timeout_s:g} s).",
+        "",
+        "| method | verdict | seconds | detail |",
+        "|---|---|---:|---|",
+    ]
+    for r in v.results:
+        detail = (r.counterexample or r.detail or "").replace("|", "/")
+        if len(detail) > 160:
+            detail = detail[:157] + "..."
+        lines.append(f"| {r.method} | {_verdict(r.verdict)} | {r.seconds:.2f} | {detail} |")
+    lines += [
+        "",
+        "CRN bisimulation was given a full interpretation (every signal, each history "
+        "variant, to its formal species; every waste to nothing; fuels removed); "
+        "pathway decomposition and the integrated hybrid method saw signal variants "
+        "collapsed to their formal names.",
+        "",
+        "## Enumeration",
+        "",
+        f"Peppercorn enumerated {e.counts.get('resting', 0)} resting and "
+        f"{e.counts.get('transient', 0)} transient complexes "
+        f"({e.counts.get('detailed_reactions', 0)} detailed reactions) in {e.seconds:.1f} s, "
+        f"condensed to {len(e.reactions)} reactions between "
+        f"{len(e.by_role('signal'))} signal, {len(e.by_role('fuel'))} fuel, "
+        f"{len(e.by_role('intermediate'))} intermediate and {len(e.by_role('waste'))} "
+        f"waste species (remote toehold binding rejected: {e.options.reject_remote}; "
+        f"release cut-off {e.options.release_cutoff} nt).",
+        "",
+        "## Cost",
+        "",
+        f"{c.strands} distinct strands, {c.nucleotides} nt to synthesise, "
+        f"{c.fuel_complexes} fuel complexes and {c.signal_complexes} signal strands; "
+        f"{c.domains} domains ({c.domain_nucleotides} nt to design).",
+        "",
+        c.table(),
+        "",
+        "## Sequences",
+        "",
+    ]
+    dgs = list(d.toehold_dG.values())
+    checks = [x for x in d.complex_checks if x.get("ensemble_defect") is not None]
+    worst = max(checks, key=lambda x: x["ensemble_defect"]) if checks else None
+    lines += (
+        [
+            f"Toeholds: {len(dgs)} designed with stickydesign, binding energies "
+            f"{min(dgs):.2f} to {max(dgs):.2f} kcal/mol (target {o.toehold_dG:g} ± "
+            f"{o.toehold_dev:g}).  Longest k-mer shared between distinct domains or with a "
+            f"complement: {d.max_shared_kmer_found} nt.",
+            "",
+        ]
+        if dgs
+        else []
+    )
+    if worst:
+        mean = sum(x["ensemble_defect"] for x in checks) / len(checks)
+        fails = [x["name"] for x in checks if not x.get("mfe_equals_target")]
+        lines += [
+            f"ViennaRNA (DNA parameters, Mathews 2004): {len(checks)} intended complexes checked; "
+            f"ensemble defect mean {mean:.1%}, worst {worst['ensemble_defect']:.1%} "
+            f"({worst['name']}); MFE differs from the target for {len(fails)}"
+            + (f": {', '.join(fails[:10])}" if fails else "")
+            + ".  Per-complex figures: `sequence_checks.json`.",
+            "",
+        ]
+    lines += [
+        "Order sheet: `order.csv` (scale 25 nmol up to "
+        f"{SCALE_BREAK_NT} nt, else 100 nmol; PAGE for gate strands and strands over "
+        f"{PAGE_ABOVE_NT} nt).  Mix sheet: `mix.csv` (anneal each fuel complex from its "
+        "strands at 1:1, then mix at the listed concentrations).",
+        "",
+        "## Kinetics",
+        "",
+        f"Formal CRN (at the gates' effective rates) against the full DSD implementation, "
+        f"fuels finite, over {f.t_end_s:.0f} s ({o.duration:g} formal time units of "
+        f"{f.time_unit_s:.1f} s).  Largest relative error (normalised by each species' "
+        f"peak): **{f.max_rel_error:.1%}**.  Plot: `kinetics.png`.",
+        "",
+        "| species | peak nM | RMSE nM | max rel. error |",
+        "|---|---:|---:|---:|",
+    ]
+    for s, m in f.metrics.items():
+        rel = m["max_rel_error"]
+        rel_text = f"{rel:.1%}" if rel == rel else "n/a (never present)"
+        lines.append(f"| {s} | {m['peak_nM']:.3g} | {m['rmse_nM']:.3g} | {rel_text} |")
+    lines += [
+        "",
+        "Rate fidelity: requested rate constants (formal units converted with the formal "
+        "unit) against what the gates deliver; *relative* is effective / requested, "
+        "normalised so that the median bimolecular reaction is 1.  Reactions off by more "
+        "than 2x are flagged.",
+        "",
+        "| reaction | requested | effective | relative |",
+        "|---|---:|---:|---:|",
+    ]
+    ratios = [r.effective / r.requested for r in f.rates if r.order == 2 and r.requested > 0]
+    norm = sorted(ratios)[len(ratios) // 2] if ratios else 1.0
+    for r in f.rates:
+        unit = "/nM/s" if r.order == 2 else "/s"
+        rel = r.effective / r.requested / norm if r.requested > 0 else float("nan")
+        flag = " ⚠" if not 0.5 <= rel <= 2 else ""
+        lines.append(
+            f"| `{r.reaction}` | {r.requested:.3g} {unit} | {r.effective:.3g} {unit} | "
+            f"{rel:.3g}{flag} |"
+        )
+    lines += [
+        "",
+        "## Stage times (s)",
+        "",
+        " | ".join(f"{k} {v:.2f}" for k, v in b.seconds.items()),
+        "",
+    ]
+    lines += [f"- {n}" for n in f.notes]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,61 @@
+"""Run a function in a fresh child process with a wall-clock time-out.
+
+Peppercorn keeps its complexes in process-global singletons and crnverifier's
+searches cannot be interrupted from inside; both run here, in a forked child that
+returns plain data and is killed when its time is up.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+
+class Timeout(Exception):
+    """The child did not finish in time."""
+
+
+def _child(conn, func: Callable, args: tuple, kwargs: dict) -> None:
+    try:
+        conn.send(("ok", func(*args, **kwargs)))
+    except BaseException as err:  # report every failure to the parent
+        conn.send(("error", (type(err).__name__, str(err), traceback.format_exc())))
+    finally:
+        conn.close()
+
+
+def run_isolated(func: Callable, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+    """Return ``func(*args, **kwargs)`` computed in a forked child process.
+
+    Raises :class:`Timeout` after ``timeout`` seconds, and ``ChildError`` (a
+    ``RuntimeError``) carrying the child's exception type and message otherwise.
+    """
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, func, args, kwargs), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        if not recv.poll(timeout):
+            raise Timeout(f"no answer within {timeout:g} s")
+        status, value = recv.recv()
+    except EOFError:
+        status, value = "error", ("Crash", f"child exited with code {proc.exitcode}", "")
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        recv.close()
+    if status == "error":
+        raise ChildError(*value)
+    return value
+
+
+class ChildError(RuntimeError):
+    """An exception raised inside the child: ``kind``, ``message`` and traceback."""
+
+    def __init__(self, kind: str, message: str, trace: str = ""):
+        self.kind, self.message, self.trace = kind, message, trace
+        super().__init__(f"{kind}: {message}")

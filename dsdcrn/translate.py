@@ -1,0 +1,173 @@
+"""Translation: formal CRN + translation scheme -> domain-level system.
+
+A translation scheme is a Python file (the built-in ones live in ``translations/``
+and install as ``dsdcrn.translations``; a user passes a path to their own).  It
+defines:
+
+``NAME``, ``REFERENCE``
+    the scheme's name and the paper it follows.
+``MAX_REACTANTS``, ``MAX_PRODUCTS``
+    the largest reactant and product counts it builds (``None``: any).
+``RESERVED``
+    a regular expression of species names the scheme keeps for its own complexes.
+``signal(species, module)``
+    declares the species' signal complex on ``module``; returns its pattern, the
+    domain names of the single-stranded signal with ``None`` for the history domain.
+``reaction(index, reactants, products, module)``
+    declares the fuels (gates, helpers, buffers) that implement one irreversible
+    reaction on ``module``.
+
+Both functions call :meth:`Module.domain` and :meth:`Module.complex`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import ModuleType
+
+from .crn import CRN, Reaction
+from .dsd import Complex, Domain, DomainSystem, base, parse_kernel
+from .errors import SchemeError
+
+
+@dataclass
+class Module:
+    """Collects the domains and complexes a scheme declares for one signal or reaction."""
+
+    lengths: dict[str, int]
+    domains: dict[str, Domain] = field(default_factory=dict)
+    parts: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def domain(self, name: str, kind: str) -> str:
+        """Declare domain ``name`` of ``kind`` (a key of the scheme's lengths); return the name."""
+        if kind not in self.lengths:
+            raise SchemeError(f"scheme declares domain {name!r} of unknown kind {kind!r}")
+        self.domains.setdefault(name, Domain(name, self.lengths[kind], kind))
+        return name
+
+    def complex(self, name: str, kernel: str, part: str = "") -> None:
+        """Declare a complex in kernel notation; ``part`` says which paper figure it is."""
+        self.parts.append((name, kernel, part))
+
+
+def available_schemes() -> list[str]:
+    """Names of the built-in translation schemes."""
+    root = resources.files("dsdcrn.translations")
+    return sorted(
+        p.name[:-3] for p in root.iterdir() if p.name.endswith(".py") and not p.name.startswith("_")
+    )
+
+
+def load_scheme(name_or_path: str) -> ModuleType:
+    """Load a built-in scheme by name, or a scheme file by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".py" or path.exists():
+        if not path.is_file():
+            raise SchemeError(f"scheme file {name_or_path!r} does not exist")
+        modname = f"dsdcrn_user_scheme_{path.stem}"
+    else:
+        if name_or_path not in available_schemes():
+            raise SchemeError(
+                f"unknown scheme {name_or_path!r}; built-in schemes: "
+                + ", ".join(available_schemes())
+            )
+        path = Path(str(resources.files("dsdcrn.translations") / f"{name_or_path}.py"))
+        modname = f"dsdcrn.translations.{name_or_path}"
+    if modname in sys.modules:
+        return sys.modules[modname]
+    spec = importlib.util.spec_from_file_location(modname, path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(mod)
+    except Exception as err:  # a user's scheme may fail in any way
+        raise SchemeError(f"{path}: scheme failed to load: {err}") from None
+    for attr in ("NAME", "LENGTHS", "MAX_REACTANTS", "signal", "reaction"):
+        if not hasattr(mod, attr):
+            raise SchemeError(f"{path}: scheme defines no {attr}")
+    sys.modules[modname] = mod
+    return mod
+
+
+def check_crn(crn: CRN, scheme: ModuleType) -> None:
+    """Raise :class:`SchemeError` for anything in ``crn`` the scheme cannot build."""
+    reserved = re.compile(getattr(scheme, "RESERVED", r"(?!)"))
+    for s in crn.species:
+        if reserved.fullmatch(s):
+            rxn = next((r for r in crn.reactions if s in r.species), None)
+            where = crn.where(rxn) if rxn else crn.source
+            raise SchemeError(
+                f"{where}: species name {s!r} is reserved by scheme {scheme.NAME} "
+                f"(names matching {reserved.pattern!r}); rename it"
+            )
+    max_p = getattr(scheme, "MAX_PRODUCTS", None)
+    for rxn in crn.reactions:
+        n_r, n_p = rxn.arity
+        if not 1 <= n_r <= scheme.MAX_REACTANTS:
+            raise SchemeError(
+                f"{crn.where(rxn)}: scheme {scheme.NAME} builds reactions with 1 to "
+                f"{scheme.MAX_REACTANTS} reactants, not {n_r} ({rxn})"
+            )
+        if max_p is not None and n_p > max_p:
+            raise SchemeError(
+                f"{crn.where(rxn)}: scheme {scheme.NAME} builds at most {max_p} products, "
+                f"not {n_p} ({rxn})"
+            )
+        if rxn.reactants == rxn.products:
+            raise SchemeError(f"{crn.where(rxn)}: reaction {rxn} changes nothing")
+
+
+def compile_crn(crn: CRN, scheme: str | ModuleType, fuel_nM: float = 1000.0) -> DomainSystem:
+    """Translate a formal CRN into a domain-level system.
+
+    Parameters
+    ----------
+    crn : the formal CRN; its initial concentrations (nM) become the signals'.
+    scheme : a scheme name, path, or loaded scheme module.
+    fuel_nM : concentration of every fuel complex (gates, helpers, buffers), nM.
+    """
+    if fuel_nM <= 0:
+        raise SchemeError(f"fuel concentration must be > 0 nM, not {fuel_nM:g}")
+    mod = load_scheme(scheme) if isinstance(scheme, str) else scheme
+    check_crn(crn, mod)
+    lengths = dict(mod.LENGTHS)
+    complexes: list[Complex] = []
+    domains: dict[str, Domain] = {}
+    patterns: dict[str, list[str | None]] = {}
+
+    def collect(module: Module, role: str, formal=None, index=None) -> None:
+        for name, dom in module.domains.items():
+            if name in domains and domains[name] != dom:
+                raise SchemeError(f"scheme {mod.NAME} declares domain {name!r} twice, differently")
+            domains[name] = dom
+        for name, kernel, part in module.parts:
+            strands, structure = parse_kernel(kernel)
+            for d in (d for s in strands for d in s):
+                if base(d) not in domains:
+                    raise SchemeError(f"scheme {mod.NAME}: complex {name} uses undeclared {d!r}")
+            conc = crn.initial.get(formal, 0.0) if role == "signal" else fuel_nM
+            complexes.append(Complex(name, strands, structure, role, conc, formal, index, part))
+
+    for s in crn.species:
+        module = Module(lengths)
+        patterns[s] = mod.signal(s, module)
+        collect(module, "signal", formal=s)
+    for i, rxn in enumerate(crn.reactions, start=1):
+        module = Module(lengths)
+        mod.reaction(i, list(rxn.reactants), list(rxn.products), module)
+        collect(module, "fuel", index=i)
+    names = [c.name for c in complexes]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise SchemeError(f"scheme {mod.NAME} names two complexes {sorted(dup)[0]!r}")
+    return DomainSystem(crn, mod.NAME, domains, complexes, patterns)
+
+
+def reaction_of(system: DomainSystem, index: int) -> Reaction:
+    """The formal reaction with 1-based ``index``."""
+    return system.formal.reactions[index - 1]

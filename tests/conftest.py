@@ -1,0 +1,27 @@
+"""Shared fixtures: compiled and enumerated small circuits, built once per session."""
+
+from __future__ import annotations
+
+import pytest
+
+from dsdcrn.crn import parse_crn
+from dsdcrn.enumeration import enumerate_system
+from dsdcrn.translate import compile_crn
+
+CASES = {
+    "A + B -> C": "A + B -> C\nA @initial 10\nB @initial 10\n",
+    "A -> B": "A -> B\nA @initial 10\n",
+    "A + B -> C + D": "A + B -> C + D\nA @initial 10\nB @initial 10\n",
+    "2A -> B": "2A -> B\nA @initial 10\n",
+    "A + B <=> C": "A + B <=> C\nA @initial 10\nB @initial 10\n",
+}
+
+
+@pytest.fixture(scope="session")
+def enumerated():
+    """Enumerated soloveichik2010 implementation of each acceptance CRN, keyed by its text."""
+    out = {}
+    for key, text in CASES.items():
+        crn = parse_crn(text, name=key)
+        out[key] = (crn, enumerate_system(compile_crn(crn, "soloveichik2010")))
+    return out

@@ -1,0 +1,1 @@
+"""Built-in translation schemes (installed as ``dsdcrn.translations``)."""
