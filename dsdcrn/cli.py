@@ -72,6 +72,17 @@ def _enum_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--enum-timeout", type=float, default=300.0, help="s (default 300)")
 
 
+def _design_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=0, help="seed of the sequence design")
+    p.add_argument("--toehold-dG", type=float, default=7.7, help="toehold target, kcal/mol")
+    p.add_argument("--toehold-dev", type=float, default=0.5, help="allowed deviation, kcal/mol")
+
+
+def _kinetics_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--unit-nM", type=float, default=10.0, help="formal unit concentration, nM")
+    p.add_argument("--duration", type=float, default=1.0, help="formal time units to simulate")
+
+
 def _enum_options(args):
     from .enumeration import EnumerationOptions
 
@@ -156,10 +167,11 @@ def cmd_verify(args) -> None:
     from .enumeration import enumerate_system
     from .verify import verify
 
+    methods = _methods(args)
     crn, system = _compiled(args)
     spec = read_crn(args.spec) if args.spec else crn
     enumerated = enumerate_system(system, _enum_options(args), progress=True)
-    v = verify(spec, enumerated, _methods(args), args.verify_timeout)
+    v = verify(spec, enumerated, methods, args.verify_timeout)
     for r in v.results:
         line = f"{r.method}: {r.verdict} ({r.seconds:.2f} s)"
         if r.counterexample:
@@ -243,11 +255,8 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="run the whole pipeline and write a design folder")
     _crn_args(b)
     b.add_argument("-o", "--output", help="design folder (default designs/<crn name>)")
-    b.add_argument("--seed", type=int, default=0, help="seed of the sequence design")
-    b.add_argument("--unit-nM", type=float, default=10.0, help="formal unit concentration, nM")
-    b.add_argument("--duration", type=float, default=1.0, help="formal time units to simulate")
-    b.add_argument("--toehold-dG", type=float, default=7.7, help="toehold target, kcal/mol")
-    b.add_argument("--toehold-dev", type=float, default=0.5, help="allowed deviation, kcal/mol")
+    _design_args(b)
+    _kinetics_args(b)
     b.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     _verify_args(b)
     _enum_args(b)
@@ -274,16 +283,13 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("design", help="compile and design sequences")
     _crn_args(d)
-    d.add_argument("--seed", type=int, default=0)
-    d.add_argument("--toehold-dG", type=float, default=7.7, help="kcal/mol")
-    d.add_argument("--toehold-dev", type=float, default=0.5, help="kcal/mol")
+    _design_args(d)
     d.add_argument("-o", "--output", help="folder for domains.txt, strands.fasta, checks")
     d.set_defaults(func=cmd_design)
 
     s = sub.add_parser("simulate", help="simulate formal CRN and DSD circuit side by side")
     _crn_args(s)
-    s.add_argument("--unit-nM", type=float, default=10.0, help="formal unit concentration, nM")
-    s.add_argument("--duration", type=float, default=1.0, help="formal time units")
+    _kinetics_args(s)
     s.add_argument("--verify-timeout", type=float, default=120.0, help="s")
     s.add_argument("-o", "--output", help="PNG plot")
     _enum_args(s)

@@ -48,8 +48,9 @@ def _order_rows(b: Build) -> list[list[str | int]]:
 
 def _mix_rows(b: Build) -> list[list[str | float]]:
     rows = []
+    name_of = b.system.strand_names()
     for cx in b.system.complexes:
-        strands = " + ".join(b.system.strand_name(s) for s in cx.strands)
+        strands = " + ".join(name_of[tuple(s)] for s in cx.strands)
         note = cx.part if cx.role == "fuel" else f"formal species {cx.formal}"
         if cx.role == "signal" and cx.concentration_nM == 0:
             continue

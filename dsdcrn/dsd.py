@@ -132,10 +132,9 @@ class DomainSystem:
                 out[name] = s
         return out
 
-    def strand_name(self, domains: list[str]) -> str:
-        """The name :meth:`strands` gives the strand with these domains."""
-        key = tuple(domains)
-        return next(n for n, s in self.strands().items() if tuple(s) == key)
+    def strand_names(self) -> dict[tuple[str, ...], str]:
+        """Domain sequence -> the name :meth:`strands` gives that strand."""
+        return {tuple(s): n for n, s in self.strands().items()}
 
     def to_pil(self) -> str:
         """The system as PIL that the ``peppercorn`` command reads unchanged.

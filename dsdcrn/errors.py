@@ -15,7 +15,8 @@ class CRNParseError(DsdcrnError):
 
     def __init__(self, source: str, line: int, column: int, problem: str):
         self.source, self.line, self.column, self.problem = source, line, column, problem
-        super().__init__(f"{source}:{line}:{column}: {problem}")
+        where = f"{source}:{line}:{column}" if line else source
+        super().__init__(f"{where}: {problem}")
 
 
 class SchemeError(DsdcrnError):

@@ -56,9 +56,10 @@ def design_inputs(system: DomainSystem):
     """The sequence designer's inputs for a compiled system: domains, strands, complexes."""
     domains = [DomainSpec(d.name, d.length, d.kind) for d in system.domains.values()]
     strands = system.strands()
+    name_of = system.strand_names()
     complexes = {}
     for cx in system.complexes:
-        names = [system.strand_name(s) for s in cx.strands]
+        names = [name_of[tuple(s)] for s in cx.strands]
         complexes[cx.name] = (names, " ".join(cx.structure))
     return domains, strands, complexes
 
