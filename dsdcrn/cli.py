@@ -17,6 +17,7 @@ from pathlib import Path
 from .circuits import DEFAULT, nagipogu_reif_neuron
 from .crn import CRN, read_crn
 from .errors import DsdcrnError
+from .neural.commands import add_parsers as add_neural_parsers
 from .verify import METHODS
 
 
@@ -307,6 +308,7 @@ def parser() -> argparse.ArgumentParser:
     df.add_argument("--unit-nM", type=float, default=10.0)
     df.add_argument("-o", "--output")
     df.set_defaults(func=cmd_default)
+    add_neural_parsers(sub)
     return p
 
 

@@ -1,0 +1,241 @@
+"""Neural CRN builders: counts against a hand count, and each module's fixed point."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dsdcrn.crn import parse_crn
+from dsdcrn.errors import DsdcrnError
+from dsdcrn.neural import build, kang_kim, nagipogu_reif
+from dsdcrn.neural.activations import (
+    ReactionSet,
+    sigma,
+    sigma_prime,
+    smooth_activation,
+    smooth_derivative,
+)
+from dsdcrn.neural.network import NeuralCRN, signed
+from dsdcrn.neural.protocol import Machine, Step
+
+Z_GRID = np.linspace(-3.0, 3.0, 13)
+
+
+def _net(rs: ReactionSet, initial: dict[str, float]) -> NeuralCRN:
+    return NeuralCRN("t", rs.reactions, rs.modules, {}, initial=initial)
+
+
+# ------------------------------------------------------------------ counts
+def test_nagipogu_reif_d1_matches_hand_count():
+    # Hand count, d = 1, diagonal θ, first-order training:
+    # drive 4, bias 2, cancel 1, readout 4 + 2 decays, error 4 + 1,
+    # adjoint init 4 + 2 decays, gradient 4, update 4 + 1 cancel = 33 reactions;
+    # species X±, Z±, P±, W±, H±, O±, Y±, E±, A±, G± = 20.
+    net = nagipogu_reif.build(1)
+    c = net.counts()
+    assert (c["species"], c["reactions"]) == (20, 33)
+    assert c["trimolecular"] == 0
+    assert nagipogu_reif.expected_counts(1) == {"species": 20, "reactions": 33}
+
+
+@pytest.mark.parametrize("theta", ["diagonal", "full"])
+@pytest.mark.parametrize("nl", [None, "quadratic"])
+@pytest.mark.parametrize("grad", [None, "first-order", "exact"])
+def test_nagipogu_reif_counts_follow_closed_form(theta, nl, grad):
+    for d in (1, 2, 3, 5):
+        net = nagipogu_reif.build(d, theta=theta, nonlinearity=nl, gradient=grad)
+        exp = nagipogu_reif.expected_counts(d, theta, nl, grad)
+        assert net.counts()["species"] == exp["species"]
+        assert net.counts()["reactions"] == exp["reactions"]
+
+
+def test_full_theta_grows_quadratically_and_diagonal_linearly():
+    diag = [nagipogu_reif.build(d).counts()["reactions"] for d in (2, 4, 8)]
+    full = [nagipogu_reif.build(d, theta="full").counts()["reactions"] for d in (2, 4, 8)]
+    assert diag[2] - diag[1] == 2 * (diag[1] - diag[0])  # linear in d
+    assert full[2] - full[1] > 3 * (full[1] - full[0])  # quadratic in d
+
+
+def test_cubic_nonlinearity_is_marked_trimolecular():
+    net = nagipogu_reif.build(2, nonlinearity="cubic")
+    assert net.trimolecular and net.counts()["trimolecular"] == 4
+    assert "trimolecular" in net.to_text().splitlines()[2]
+    assert not nagipogu_reif.build(2, nonlinearity="quadratic").trimolecular
+
+
+def test_kang_kim_counts_for_2_5_1():
+    net = kang_kim.build((2, 5, 1))
+    # weights 2*5 + 5*1 = 15, biases 6 -> 21 parameters
+    assert len(net.parameters) == 21
+    mods = net.module_counts()
+    assert mods["forward"] == 2 * 15 + 2 * 6 + 2 * 6  # catalysis, bias, decay
+    assert mods["activation"] == 4 * 5 and mods["derivative"] == 5 * 5
+    assert mods["training"] == 2 * 21
+    assert mods["backprop"] == 4 * 5 + 5 * 2 * 3  # W2·E sums, then S decay, V make/decay
+    assert all(len(r.reactants) <= 2 for r in net.reactions)
+
+
+def test_written_crn_parses_back():
+    net = build("kang-kim", (2, 2, 1))
+    crn = parse_crn(net.to_text(unit_nM=10.0))
+    assert len(crn.reactions) == len(net.reactions)
+    w = next(p for p in net.parameters if p.startswith("W"))
+    assert crn.initial[f"{w}p"] + crn.initial.get(f"{w}m", 0) == pytest.approx(
+        10.0 * (net.initial[f"{w}p"] + net.initial[f"{w}m"])
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: build("nope", 2),
+        lambda: nagipogu_reif.build(0),
+        lambda: nagipogu_reif.build(2, lr=-1.0),
+        lambda: nagipogu_reif.build(2, nonlinearity="cubic", gradient="exact"),
+        lambda: kang_kim.build((2, 0, 1)),
+        lambda: kang_kim.build((3,)),
+        lambda: kang_kim.build((2, 2, 1), h=-0.1),
+    ],
+)
+def test_bad_builder_arguments_raise(call):
+    with pytest.raises(DsdcrnError):
+        call()
+
+
+# ------------------------------------------------------------------ fixed points
+@pytest.mark.parametrize("h", [0.05, 0.1, 0.5])
+def test_sigma_fixed_point_over_a_grid(h):
+    for z in Z_GRID:
+        rs = ReactionSet()
+        smooth_activation(rs, "Z", "X", "H", "act")
+        zp, zm = signed(z)
+        m = Machine(_net(rs, {"Zp": zp, "Zm": zm, "H": h, "X": 0.01}), rtol=1e-9, atol=1e-12)
+        m.apply(Step("all", 200.0))
+        assert m.conc("X") == pytest.approx(sigma(z, h), rel=1e-5), z
+
+
+@pytest.mark.parametrize("h", [0.05, 0.1])
+def test_sigma_prime_fixed_point_over_a_grid(h):
+    for z in Z_GRID:
+        rs = ReactionSet()
+        smooth_activation(rs, "Z", "X", "H", "act")
+        smooth_derivative(rs, "X", "D", "Q", "H", "der")
+        zp, zm = signed(z)
+        m = Machine(_net(rs, {"Zp": zp, "Zm": zm, "H": h, "X": 0.01}), rtol=1e-9, atol=1e-12)
+        m.apply(Step("all", 300.0))
+        assert m.conc("D") == pytest.approx(sigma_prime(z, h), rel=1e-4), z
+        # and σ' is the derivative of σ
+        eps = 1e-6
+        assert sigma_prime(z, h) == pytest.approx(
+            (sigma(z + eps, h) - sigma(z - eps, h)) / (2 * eps), rel=1e-5
+        )
+
+
+def _settled_nr(d=2, theta=None, x=None, y=0.7, w=None):
+    net = nagipogu_reif.build(d, theta="full")
+    rng = np.random.default_rng(5)
+    theta = rng.normal(size=(d, d)) if theta is None else theta
+    x = rng.uniform(-1, 1, d) if x is None else x
+    w = rng.normal(size=d) if w is None else w
+    m = Machine(net, rtol=1e-9, atol=1e-12)
+    for i in range(d):
+        for j in range(d):
+            p, q = signed(theta[i, j])
+            m.state[m.index[f"P{i + 1}_{j + 1}p"]], m.state[m.index[f"P{i + 1}_{j + 1}m"]] = p, q
+        p, q = signed(w[i])
+        m.state[m.index[f"W{i + 1}p"]], m.state[m.index[f"W{i + 1}m"]] = p, q
+    inject = {}
+    for j in range(d):
+        for name in ("X", "Z"):
+            p, q = signed(x[j])
+            inject[f"{name}{j + 1}p"], inject[f"{name}{j + 1}m"] = p, q
+    inject["Yp"], inject["Ym"] = signed(y)
+    return net, m, theta, x, w, inject
+
+
+def test_nagipogu_reif_dot_product_error_and_update_fixed_points():
+    d, T, h = 3, 0.5, 0.1
+    net, m, theta, x, w, inject = _settled_nr(d)
+    m.apply(Step("feedforward", T, inject=inject))
+    z = x + T * (theta @ x + h)  # linear f: exact
+    assert m.values([f"Z{i}" for i in range(1, d + 1)]) == pytest.approx(z, abs=1e-6)
+    m.apply(Step("readout", 30.0))
+    assert m.value("O") == pytest.approx(w @ z, abs=1e-6)  # dot product
+    m.apply(Step("error", 5.0))
+    e = w @ z - 0.7
+    assert m.value("E") == pytest.approx(e, abs=1e-6)
+    assert min(m.conc("Ep"), m.conc("Em")) < 1e-3  # rails cancelled
+    m.apply(Step("adjoint", 30.0))
+    assert m.values([f"A{i}" for i in range(1, d + 1)]) == pytest.approx(e * w, abs=1e-6)
+    m.apply(Step("backward", T))
+    g = T * np.outer(e * w, x)
+    m.apply(Step("update", 30.0))
+    lr = net.meta["lr"]
+    got = np.array([[m.value(f"P{i}_{j}") for j in range(1, d + 1)] for i in range(1, d + 1)])
+    assert got == pytest.approx(theta - lr / (1 + lr) * g, abs=1e-5)
+
+
+def test_quadratic_nonlinearity_gives_minus_z_abs_z():
+    # dz/dt = c - k z|z| from z0: compare with a fine numerical integration of that ODE
+    from scipy.integrate import solve_ivp
+
+    # rail cancellation made fast (k = 1e4): with the default k = 100 the residue of
+    # both rails during a sign change shifts z(T) by about 0.006 here
+    net = nagipogu_reif.build(1, nonlinearity="quadratic", gradient=None, h=0.0, k_fast=1e4)
+    for x0, th in ((0.8, -1.5), (0.3, 2.0), (0.5, -0.2)):
+        m = Machine(net, rtol=1e-10, atol=1e-12)
+        m.state[m.index["P1p"]], m.state[m.index["P1m"]] = signed(th)
+        m.apply(Step("feedforward", 1.0, inject={"X1p": x0, "Z1p": x0}))
+        ref = solve_ivp(
+            lambda t, z, c=th * x0: c - z * abs(z), (0, 1), [x0], rtol=1e-11, atol=1e-12
+        )
+        assert m.value("Z1") == pytest.approx(ref.y[0, -1], abs=1e-3)
+
+
+def test_kang_kim_forward_and_backward_fixed_points():
+    from dsdcrn.neural.training import KangKimModel
+
+    model = KangKimModel(layers=(3, 4, 2), eta=0.0, seed=3)
+    m = model.machine_
+    m.rtol, m.atol = 1e-9, 1e-12
+    x, y = np.array([0.2, 0.9, 0.4]), np.array([1.0, 0.0])
+    m.apply(Step("all", 80.0, inject=model._inject(x, y)))
+    h = model.h
+    W1 = np.array([[m.value(f"W1_{j}_{i}") for i in range(1, 4)] for j in range(1, 5)])
+    b1 = np.array([m.value(f"B1_{j}") for j in range(1, 5)])
+    W2 = np.array([[m.value(f"W2_{k}_{j}") for j in range(1, 5)] for k in range(1, 3)])
+    b2 = np.array([m.value(f"B2_{k}") for k in range(1, 3)])
+    z = W1 @ x + b1
+    a = np.array([sigma(v, h) for v in z])
+    o = W2 @ a + b2
+    e = o - y
+    v = np.array([sigma_prime(zz, h) for zz in z]) * (W2.T @ e)
+    assert m.values([f"H1_{j}" for j in range(1, 5)]) == pytest.approx(a, abs=1e-6)
+    assert m.values(["O1", "O2"]) == pytest.approx(o, abs=1e-6)
+    assert m.values(["E1", "E2"]) == pytest.approx(e, abs=1e-6)
+    assert m.values([f"V1_{j}" for j in range(1, 5)]) == pytest.approx(v, abs=1e-6)
+
+
+def test_kang_kim_training_reactions_descend_the_gradient():
+    from dsdcrn.neural.training import KangKimModel
+
+    eta, dt = 1e-3, 5.0
+    model = KangKimModel(layers=(2, 3, 1), eta=eta, seed=4)
+    m = model.machine_
+    m.rtol, m.atol = 1e-10, 1e-13
+    x, y = np.array([0.6, 0.3]), np.array([1.0])
+    m.apply(Step("settle", 80.0, inject=model._inject(x, y)))
+    before = model.parameters()
+    e = m.value("E1")
+    a = m.values([f"H1_{j}" for j in range(1, 4)])
+    vdelta = m.values([f"V1_{j}" for j in range(1, 4)])
+    m.apply(Step("all", dt))
+    after = model.parameters()
+    for j in range(1, 4):
+        assert after[f"W2_1_{j}"] - before[f"W2_1_{j}"] == pytest.approx(
+            -eta * dt * e * a[j - 1], rel=0.05
+        )
+        for i in range(1, 3):
+            assert after[f"W1_{j}_{i}"] - before[f"W1_{j}_{i}"] == pytest.approx(
+                -eta * dt * vdelta[j - 1] * x[i - 1], rel=0.05
+            )

@@ -1,0 +1,151 @@
+"""Training neural CRNs by simulation: acceptance runs, protocols, tasks and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from dsdcrn.errors import DsdcrnError
+from dsdcrn.neural.experiment import train_task
+from dsdcrn.neural.noise import noise_sweep
+from dsdcrn.neural.tasks import TASKS, load_task
+from dsdcrn.neural.training import KangKimModel, NagipoguReifModel
+
+
+def _numpy_gd(theta0, X, y, T, h, lr, epochs):
+    """Reference: the same first-order update θ ← θ − η/(1+η)·T·e·x computed in NumPy."""
+    th = np.array(theta0, float)
+    X = np.hstack([X, np.ones((len(X), th.size - X.shape[1]))])  # augmentation entries = 1
+    for _ in range(epochs):
+        for x, target in zip(X, y, strict=True):
+            z = x + T * (th * x + h)
+            e = z.sum() - target
+            th = th - lr / (1 + lr) * T * e * x
+    return th
+
+
+def test_linear_regression_meets_the_acceptance_figures():
+    task = load_task("linear", seed=0)
+    # d = 2 inputs, augmented with one constant entry as in the reference
+    model = NagipoguReifModel(dim=3, T=0.5, lr=0.1, h=0.1, seed=0)
+    theta0 = [model.parameters()[p] for p in ("P1", "P2", "P3")]
+    model.fit(task.X_train, task.y_train, epochs=5, shuffle=False)
+    mse = task.score(model.predict(task.X_test), task.y_test)
+    assert mse < 1.5 * task.noise_variance, mse
+    ref = _numpy_gd(theta0, task.X_train, task.y_train, 0.5, 0.1, 0.1, 5)
+    got = np.array([model.parameters()[p] for p in ("P1", "P2", "P3")])
+    assert np.all(np.abs(got - ref) <= 0.05 * np.abs(ref)), (got, ref)
+    # it learnt something: θ2 moved from ~0.1 towards 2 (y has slope 2 in x2)
+    assert got[1] > 1.5
+
+
+def test_same_seed_same_result_and_seed_changes_the_order():
+    a = train_task("linear", "nagipogu-reif", seed=3, epochs=1)
+    b = train_task("linear", "nagipogu-reif", seed=3, epochs=1)
+    c = train_task("linear", "nagipogu-reif", seed=4, epochs=1)
+    assert a.parameters == b.parameters and a.final == b.final
+    assert a.parameters != c.parameters
+
+
+def test_kang_kim_learns_and_with_learning_switched_off_does_not():
+    task = load_task("and", seed=1, n_train=40)
+    learnt = train_task(task, "kang-kim", seed=1, epochs=8, eta=0.01)
+    frozen = train_task(task, "kang-kim", seed=1, epochs=2, eta=0.0)
+    assert learnt.curve[-1]["train_loss"] < 0.5 * learnt.curve[0]["train_loss"]
+    assert learnt.final >= 0.8
+    assert frozen.curve[-1]["train_loss"] == pytest.approx(frozen.curve[0]["train_loss"], rel=1e-4)
+
+
+def test_noise_is_seeded_and_perturbs_the_result():
+    task = load_task("linear", seed=0, n_train=10)
+    a = train_task(task, "nagipogu-reif", seed=2, epochs=1, rate_noise=0.1, conc_noise=0.1)
+    b = train_task(task, "nagipogu-reif", seed=2, epochs=1, rate_noise=0.1, conc_noise=0.1)
+    c = train_task(task, "nagipogu-reif", seed=2, epochs=1)
+    assert a.parameters == b.parameters
+    assert a.parameters != c.parameters
+
+
+def test_noise_sweep_table_has_a_row_per_sigma():
+    sweep = noise_sweep("linear", ["nagipogu-reif"], [0.0, 0.2], epochs=1)
+    assert len(sweep.mean("nagipogu-reif")) == 2
+    assert "0.200" in sweep.table()
+
+
+def test_tasks_are_seeded_and_well_formed():
+    for name in TASKS:
+        t = load_task(name, seed=0, n_train=30 if name == "digits" else None)
+        assert np.all(t.X_train >= 0) and np.all(t.X_test >= 0)
+        assert len(t.X_train) == len(t.y_train) and len(t.X_test) == len(t.y_test)
+    a, b = load_task("iris", seed=1), load_task("iris", seed=1)
+    assert np.array_equal(a.X_train, b.X_train)
+    assert len(a.y_train) == 120 and set(np.unique(a.y_test)) == {0, 1, 2}
+    x = load_task("xor", seed=0)
+    assert x.y_train.mean() == pytest.approx(0.5, abs=0.01)
+    assert np.all(x.y_train == ((x.X_train[:, 0] > 0.5) ^ (x.X_train[:, 1] > 0.5)))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: load_task("mnist"),
+        lambda: train_task("iris", "nagipogu-reif", epochs=0),
+        lambda: train_task("linear", "perceptron", epochs=0),
+        lambda: train_task("xor", "kang-kim", epochs=0, hidden=(0,)),
+        lambda: KangKimModel(layers=(2, 2, 1), protocol_name="two-pot"),
+        lambda: NagipoguReifModel(dim=1).fit(np.ones((1, 2)), np.ones(1)),
+        lambda: train_task("linear", "nagipogu-reif", epochs=1, rate_noise=-0.1),
+        lambda: train_task("linear", "nagipogu-reif", epochs=1, max_seconds=0.0),
+    ],
+)
+def test_bad_training_inputs_raise_one_line_errors(call):
+    with pytest.raises(DsdcrnError) as err:
+        call()
+    assert "\n" not in str(err.value)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dsdcrn", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def test_cli_neural_lists_builds_and_rejects(tmp_path):
+    r = _cli("neural")
+    assert r.returncode == 0 and "nagipogu-reif" in r.stdout and "kang-kim" in r.stdout
+    out = tmp_path / "nr.crn"
+    r = _cli("neural", "nagipogu-reif", "--dim", "2", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "32 species, 59 reactions" in r.stderr and out.exists()
+    for bad in (
+        ("neural", "nope", "--dim", "2"),
+        ("neural", "kang-kim", "--dim", "2", "--hidden", "0"),
+        ("neural", "nagipogu-reif", "--dim", "0"),
+        ("train", "nosuchtask", "--model", "kang-kim"),
+        ("train", "linear", "--model", "kang-kim", "--conc-noise", "-1", "--epochs", "1"),
+    ):
+        r = _cli(*bad)
+        assert r.returncode == 2, bad
+        assert r.stderr.startswith("dsdcrn: error:") and r.stderr.count("\n") == 1, r.stderr
+
+
+def test_cli_train_writes_curve_and_parameters(tmp_path):
+    out = tmp_path / "run"
+    r = _cli("train", "linear", "--model", "nagipogu-reif", "--seed", "0", "-q", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith("mse ") and float(last.split()[1]) < 0.24
+    res = json.loads((out / "result.json").read_text())
+    assert res["metric"] == "mse" and len(res["curve"]) == 6  # epoch 0 and 5 epochs
+    assert set(json.loads((out / "parameters.json").read_text())) == {"P1", "P2", "P3"}
+    assert (out / "curve.png").stat().st_size > 1000
+
+
+# ------------------------------------------------------------------ slow acceptance runs
+@pytest.mark.slow
+def test_iris_kang_kim_reaches_90_percent():
+    res = train_task("iris", "kang-kim", seed=0)
+    assert res.final >= 0.9, res.table()
