@@ -73,10 +73,85 @@ def _enum_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--enum-timeout", type=float, default=300.0, help="s (default 300)")
 
 
-def _design_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, default=0, help="seed of the sequence design")
-    p.add_argument("--toehold-dG", type=float, default=7.7, help="toehold target, kcal/mol")
-    p.add_argument("--toehold-dev", type=float, default=0.5, help="allowed deviation, kcal/mol")
+def _design_args(p: argparse.ArgumentParser, candidates: int = 1) -> None:
+    g = p.add_argument_group("sequence design")
+    g.add_argument("--seed", type=int, default=0, help="seed of the sequence design")
+    g.add_argument("--toehold-dG", type=float, default=7.7, help="toehold target, kcal/mol")
+    g.add_argument("--toehold-dev", type=float, default=0.5, help="allowed deviation, kcal/mol")
+    g.add_argument(
+        "--toehold-maxspurious",
+        type=float,
+        default=None,
+        help="stickydesign's spurious limit, fraction of the target (default 0.4, relaxed "
+        "to at most 0.6 only if too few toeholds exist)",
+    )
+    g.add_argument(
+        "--salt-M", type=float, default=None, help="Na+, M (default ViennaRNA's 1.021 M)"
+    )
+    g.add_argument(
+        "--four-letter",
+        action="store_true",
+        help="use A, C, G and T in every domain (default: Piperine's A/C/T code)",
+    )
+    g.add_argument(
+        "--candidates",
+        type=int,
+        default=candidates,
+        help=f"candidate designs; the meta-ranked best is kept (default {candidates})",
+    )
+    g.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes for candidates and scoring (default: all cores; same result)",
+    )
+    g.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="METRIC=W",
+        help="meta-ranking weight (percent) of a metric, e.g. 'TSI max=40' (repeatable)",
+    )
+
+
+def _weights(args) -> dict[str, float] | None:
+    """Default meta-ranking weights with the ``--weight`` overrides, or None."""
+    if not args.weight:
+        return None
+    from .ranking import DEFAULT_WEIGHTS
+
+    weights = dict(DEFAULT_WEIGHTS)
+    for item in args.weight:
+        name, sep, value = item.rpartition("=")
+        name = name.strip()
+        if not sep or name not in weights:
+            raise DsdcrnError(
+                f"--weight {item!r}: expected METRIC=W with METRIC one of "
+                + ", ".join(sorted(weights))
+            )
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise DsdcrnError(f"--weight {item!r}: {value!r} is not a number") from None
+    return weights
+
+
+def _build_options(args, **extra):
+    """BuildOptions from the shared design arguments (and ``extra`` fields)."""
+    from .pipeline import BuildOptions
+
+    return BuildOptions(
+        seed=args.seed,
+        toehold_dG=args.toehold_dG,
+        toehold_dev=args.toehold_dev,
+        toehold_maxspurious=args.toehold_maxspurious,
+        salt_M=args.salt_M,
+        three_letter=not args.four_letter,
+        candidates=args.candidates,
+        jobs=args.jobs,
+        weights=_weights(args),
+        **extra,
+    )
 
 
 def _kinetics_args(p: argparse.ArgumentParser) -> None:
@@ -125,20 +200,18 @@ def _compiled(args):
 
 def cmd_build(args) -> None:
     from .designfolder import write_design
-    from .pipeline import BuildOptions, build
+    from .pipeline import build
 
     crn = _load(args)
-    opts = BuildOptions(
+    opts = _build_options(
+        args,
         scheme=args.scheme,
-        seed=args.seed,
         fuel_nM=args.fuel_nM,
         unit_nM=args.unit_nM,
         duration=args.duration,
         verify_methods=_methods(args),
         verify_timeout_s=args.verify_timeout,
         enumeration=_enum_options(args),
-        toehold_dG=args.toehold_dG,
-        toehold_dev=args.toehold_dev,
     )
     b = build(crn, opts, progress=not args.quiet)
     out = Path(args.output or Path("designs") / crn.name)
@@ -187,21 +260,44 @@ def cmd_verify(args) -> None:
 
 
 def cmd_design(args) -> None:
-    from .pipeline import BuildOptions, design_system
+    from .candidates import best_of
+    from .designfolder import write_sequence_folder
+    from .ordering import fasta
 
-    _, system = _compiled(args)
-    opts = BuildOptions(seed=args.seed, toehold_dG=args.toehold_dG, toehold_dev=args.toehold_dev)
-    d = design_system(system, args.seed, opts)
-    if args.output:
-        out = Path(args.output)
-        write_text_atomic(out / "domains.txt", d.domains_text())
-        write_text_atomic(out / "strands.fasta", d.strands_fasta())
-        write_text_atomic(
-            out / "sequence_checks.json", json.dumps(d.to_json_dict(), indent=2) + "\n"
-        )
-        print(f"wrote {out}/domains.txt, strands.fasta, sequence_checks.json", file=sys.stderr)
+    if args.crn is not None and str(args.crn).endswith(".pil"):
+        from .pil import read_pil
+
+        problem = read_pil(args.crn, args.toehold_max_nt)
+        pil, roles = Path(args.crn).read_text(), None
     else:
-        sys.stdout.write(d.strands_fasta())
+        from .pipeline import design_problem
+
+        _, system = _compiled(args)
+        problem = design_problem(system)
+        pil, roles = system.to_pil(), {c.name: c.role for c in system.complexes}
+    opts = _build_options(args)
+    best = best_of(
+        problem,
+        n=opts.candidates,
+        seed=opts.seed,
+        jobs=opts.jobs,
+        design_options=opts.design_options(),
+        weights=opts.weights,
+    )
+    w = best.winner
+    m = w.scores.metrics
+    print(
+        f"best of {len(best.candidates)}: candidate {w.index} (seed {w.seed}); "
+        f"{len(problem.strands)} strands; BN% max {m['BN% max']:.1f}; "
+        f"strongest unintended dimer {m['Dimer dG min']:.1f} kcal/mol; "
+        f"toehold dG error {m['dG error']:.2f} kcal/mol",
+        file=sys.stderr,
+    )
+    if args.output:
+        out = write_sequence_folder(problem, best, args.output, pil, roles)
+        print(f"wrote design folder {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(fasta(w.design, list(problem.strands)))
 
 
 def cmd_simulate(args) -> None:
@@ -282,10 +378,23 @@ def parser() -> argparse.ArgumentParser:
     _enum_args(v)
     v.set_defaults(func=cmd_verify)
 
-    d = sub.add_parser("design", help="compile and design sequences")
+    d = sub.add_parser(
+        "design",
+        help="design scored, ranked sequences for a formal CRN or a domain-level .pil file",
+    )
     _crn_args(d)
-    _design_args(d)
-    d.add_argument("-o", "--output", help="folder for domains.txt, strands.fasta, checks")
+    _design_args(d, candidates=4)
+    d.add_argument(
+        "--toehold-max-nt",
+        type=int,
+        default=9,
+        help="in a .pil input, domains of 4 to this many nt are toeholds (default 9)",
+    )
+    d.add_argument(
+        "-o",
+        "--output",
+        help="design folder (sequences, order sheet, scores); default: FASTA on stdout",
+    )
     d.set_defaults(func=cmd_design)
 
     s = sub.add_parser("simulate", help="simulate formal CRN and DSD circuit side by side")

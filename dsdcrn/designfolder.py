@@ -9,12 +9,17 @@ renamed into place, so a failed build leaves no half-written design):
 ``verification.json``     each method's verdict, time, interpretation, counterexample
 ``domains.txt``           domain sequences 5'->3'
 ``strands.fasta``         every distinct strand to synthesise
-``order.csv``             name, sequence, length, scale, purification
+``complexes.txt``         every signal and fuel complex: strands, sequence, target structure
+``order.csv``             name, sequence, length, scale, purification, plate, well
 ``mix.csv``               every signal and fuel complex with its concentration (nM)
 ``sequence_checks.json``  toehold energies, MFE and ensemble defect per complex
+``scores.md/.json``       the chosen design's scores (:mod:`dsdcrn.seqscore`)
+``candidates.csv``        every candidate design's scores and meta-rank
 ``counts.json``           strands, complexes, nucleotides, per formal reaction
 ``kinetics.png/.json``    formal CRN versus DSD implementation trajectories
 ``report.md``             a summary of all of it
+
+:func:`write_sequence_folder` writes the sequence part alone (``dsdcrn design``).
 """
 
 from __future__ import annotations
@@ -24,26 +29,14 @@ import io
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from .candidates import BestOf
 from .fidelity import write_plot
-from .pipeline import Build
-
-#: Synthesis scale (nmol) by strand length; PAGE for gate strands and long strands.
-SCALE_BREAK_NT = 60
-PAGE_ABOVE_NT = 50
-
-
-def _order_rows(b: Build) -> list[list[str | int]]:
-    in_gates = {tuple(s) for c in b.system.complexes if len(c.strands) > 1 for s in c.strands}
-    rows = []
-    for name, doms in b.system.strands().items():
-        seq = b.design.strands[name]
-        n = len(seq)
-        scale = "25 nmol" if n <= SCALE_BREAK_NT else "100 nmol"
-        purification = "PAGE" if tuple(doms) in in_gates or n > PAGE_ABOVE_NT else "desalting"
-        rows.append([name, seq, n, scale, purification])
-    return rows
+from .ordering import PAGE_ABOVE_NT, SCALE_BREAK_NT, complexes_text, fasta, order_csv
+from .pipeline import Build, design_problem
+from .sequences import DesignProblem
 
 
 def _mix_rows(b: Build) -> list[list[str | float]]:
@@ -66,38 +59,21 @@ def _csv(rows: list[list], header: list[str]) -> str:
     return buf.getvalue()
 
 
-def write_design(b: Build, out: str | Path) -> Path:
-    """Write the design folder of build ``b`` to ``out`` (replacing it atomically)."""
+def write_folder(
+    files: dict[str, str], out: str | Path, extra: Callable[[Path], None] | None = None
+) -> Path:
+    """Write ``files`` (name -> text) as folder ``out``, replacing it atomically.
+
+    ``extra(tmp)`` may add more files to the temporary folder before the rename.
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        files = {
-            "formal.crn": b.formal.to_text(),
-            "system.pil": b.system.to_pil(),
-            "enumerated.pil": b.enumerated.to_pil(),
-            "verification.json": json.dumps(b.verification.to_json_dict(), indent=2) + "\n",
-            "domains.txt": "".join(f"{k} {v}\n" for k, v in b.design.domains.items()),
-            "strands.fasta": "".join(f">{k}\n{v}\n" for k, v in b.design.strands.items()),
-            "order.csv": _csv(
-                _order_rows(b), ["name", "sequence", "length", "scale", "purification"]
-            ),
-            "mix.csv": _csv(
-                _mix_rows(b),
-                ["complex", "role", "concentration_nM", "strands", "kernel", "note"],
-            ),
-            "sequence_checks.json": json.dumps(b.design.to_json_dict(), indent=2) + "\n",
-            "counts.json": json.dumps(b.counts.to_json_dict(), indent=2) + "\n",
-            "kinetics.json": json.dumps(b.fidelity.to_json_dict(), indent=2) + "\n",
-        }
         for name, text in files.items():
             (tmp / name).write_text(text)
-        write_plot(
-            b.fidelity,
-            tmp / "kinetics.png",
-            f"{b.formal.name}: formal CRN vs DSD ({b.system.scheme})",
-        )
-        (tmp / "report.md").write_text(report(b))
+        if extra is not None:
+            extra(tmp)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             old.rmdir()
@@ -110,6 +86,71 @@ def write_design(b: Build, out: str | Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def sequence_files(
+    problem: DesignProblem, best: BestOf, roles: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The sequence-design files: domains, strands, complexes, order sheet, scores."""
+    d = best.winner.design
+    scores = best.winner.scores
+    return {
+        "domains.txt": d.domains_text(),
+        "strands.fasta": fasta(d, list(problem.strands)),
+        "complexes.txt": complexes_text(problem, d, roles),
+        "order.csv": order_csv(problem, d),
+        "sequence_checks.json": json.dumps(d.to_json_dict(), indent=2) + "\n",
+        "scores.json": json.dumps(
+            {"candidate": best.winner.index, "seed": best.winner.seed, **scores.to_json_dict()},
+            indent=2,
+        )
+        + "\n",
+        "scores.md": best.summary() + "\n" + scores.markdown(),
+        "candidates.csv": best.scores_csv(),
+    }
+
+
+def write_sequence_folder(
+    problem: DesignProblem,
+    best: BestOf,
+    out: str | Path,
+    pil: str | None = None,
+    roles: dict[str, str] | None = None,
+) -> Path:
+    """Write the sequence part of a design folder (``dsdcrn design``); ``pil`` is saved as
+    ``system.pil`` when given."""
+    files = sequence_files(problem, best, roles)
+    if pil is not None:
+        files = {"system.pil": pil, **files}
+    return write_folder(files, out)
+
+
+def write_design(b: Build, out: str | Path) -> Path:
+    """Write the design folder of build ``b`` to ``out`` (replacing it atomically)."""
+    problem = design_problem(b.system)
+    files = {
+        "formal.crn": b.formal.to_text(),
+        "system.pil": b.system.to_pil(),
+        "enumerated.pil": b.enumerated.to_pil(),
+        "verification.json": json.dumps(b.verification.to_json_dict(), indent=2) + "\n",
+        **sequence_files(problem, b.best, {c.name: c.role for c in b.system.complexes}),
+        "mix.csv": _csv(
+            _mix_rows(b),
+            ["complex", "role", "concentration_nM", "strands", "kernel", "note"],
+        ),
+        "counts.json": json.dumps(b.counts.to_json_dict(), indent=2) + "\n",
+        "kinetics.json": json.dumps(b.fidelity.to_json_dict(), indent=2) + "\n",
+    }
+
+    def extra(tmp: Path) -> None:
+        write_plot(
+            b.fidelity,
+            tmp / "kinetics.png",
+            f"{b.formal.name}: formal CRN vs DSD ({b.system.scheme})",
+        )
+        (tmp / "report.md").write_text(report(b))
+
+    return write_folder(files, out, extra)
 
 
 def _verdict(v: bool | None) -> str:
@@ -199,10 +240,24 @@ def report(b: Build) -> str:
             + ".  Per-complex figures: `sequence_checks.json`.",
             "",
         ]
+    best = b.best
+    m = best.winner.scores.metrics
+    n_bad = len(best.winner.scores.spurious_dimers())
+    thr = best.winner.scores.options["dimer_threshold"]
     lines += [
+        f"Chosen design: candidate {best.winner.index} of {len(best.candidates)} "
+        f"(seed {best.winner.seed}), by Piperine's meta-ranking (`candidates.csv`, "
+        f"`scores.md`).  Toehold ΔG error {m['dG error']:.2f} and range "
+        f"{m['dG range']:.2f} kcal/mol in sequence context; BN% worst {m['BN% max']:.1f} "
+        f"%; equilibrium yield of intended complexes at least {m['Yield min']:.1f} %; "
+        f"strongest unintended dimer {m['Dimer dG min']:.1f} kcal/mol ({n_bad} below "
+        f"{thr:g}); TSI max {m['TSI max']:.2g} %, TO max {m['TO max']:.3g} %; "
+        f"longest shared stretch between branch-migration domains {m['Max-BM']:.0f} nt.",
+        "",
         "Order sheet: `order.csv` (scale 25 nmol up to "
         f"{SCALE_BREAK_NT} nt, else 100 nmol; PAGE for gate strands and strands over "
-        f"{PAGE_ABOVE_NT} nt).  Mix sheet: `mix.csv` (anneal each fuel complex from its "
+        f"{PAGE_ABOVE_NT} nt; 96-well plates filled by column).  Structures: "
+        "`complexes.txt`.  Mix sheet: `mix.csv` (anneal each fuel complex from its "
         "strands at 1:1, then mix at the listed concentrations).",
         "",
         "## Kinetics",

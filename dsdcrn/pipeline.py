@@ -6,16 +6,18 @@ stage's output; :func:`dsdcrn.designfolder.write_design` turns it into files.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass, field
 
+from .candidates import BestOf, DesignOptions, best_of
 from .counts import Counts, count
 from .crn import CRN
 from .dsd import DomainSystem
 from .enumeration import Enumerated, EnumerationOptions, enumerate_system
 from .fidelity import Fidelity, simulate_fidelity
-from .sequences import DomainSpec, SequenceDesign, design_sequences
+from .sequences import DesignProblem, DomainSpec, SequenceDesign, design_sequences
 from .translate import compile_crn
 from .verify import METHODS, Verification, verify
 
@@ -34,7 +36,24 @@ class BuildOptions:
     enumeration: EnumerationOptions = field(default_factory=EnumerationOptions)
     toehold_dG: float = 7.7  # kcal/mol
     toehold_dev: float = 0.5  # kcal/mol
+    toehold_maxspurious: float | None = None  # fraction of toehold_dG; None: 0.4, relaxed
+    salt_M: float | None = None  # M Na+; None: ViennaRNA's standard 1.021 M
+    three_letter: bool = True  # Piperine's A/C/T code for every domain
     design_seconds: float = 120.0
+    candidates: int = 1  # sequence designs made; the meta-ranked best is kept
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    weights: dict[str, float] | None = None  # meta-ranking weights, percent
+
+    def design_options(self) -> DesignOptions:
+        """The sequence designer's settings."""
+        return DesignOptions(
+            toehold_dG=self.toehold_dG,
+            toehold_dev=self.toehold_dev,
+            toehold_maxspurious=self.toehold_maxspurious,
+            salt_M=self.salt_M,
+            three_letter=self.three_letter,
+            max_seconds=self.design_seconds,
+        )
 
 
 @dataclass
@@ -50,6 +69,7 @@ class Build:
     design: SequenceDesign
     fidelity: Fidelity
     seconds: dict[str, float]
+    best: BestOf | None = None  # every candidate design, their scores and the ranking
 
 
 def design_inputs(system: DomainSystem):
@@ -64,18 +84,33 @@ def design_inputs(system: DomainSystem):
     return domains, strands, complexes
 
 
+def design_problem(system: DomainSystem) -> DesignProblem:
+    """The system as a sequence-design problem, with each complex's concentration (nM)."""
+    domains, strands, complexes = design_inputs(system)
+    return DesignProblem(
+        domains, strands, complexes, {c.name: c.concentration_nM for c in system.complexes}
+    )
+
+
 def design_system(system: DomainSystem, seed: int, opts: BuildOptions | None = None):
     """Design sequences for every domain of ``system`` and check its intended complexes."""
     opts = opts or BuildOptions()
     domains, strands, complexes = design_inputs(system)
     return design_sequences(
-        domains,
-        strands,
-        complexes,
-        seed=seed,
-        toehold_dG=opts.toehold_dG,
-        toehold_dev=opts.toehold_dev,
-        max_seconds=opts.design_seconds,
+        domains, strands, complexes, seed=seed, **opts.design_options().kwargs()
+    )
+
+
+def design_best(system: DomainSystem, opts: BuildOptions | None = None) -> BestOf:
+    """Best of ``opts.candidates`` scored designs of ``system`` (:func:`best_of`)."""
+    opts = opts or BuildOptions()
+    return best_of(
+        design_problem(system),
+        n=opts.candidates,
+        seed=opts.seed,
+        jobs=opts.jobs,
+        design_options=opts.design_options(),
+        weights=opts.weights,
     )
 
 
@@ -100,7 +135,7 @@ def build(formal: CRN, opts: BuildOptions | None = None, progress: bool = True) 
     verification = stage(
         "verify", verify, formal, enumerated, opts.verify_methods, opts.verify_timeout_s
     )
-    design = stage("design", design_system, system, opts.seed, opts)
+    best = stage("design", design_best, system, opts)
     fidelity = stage(
         "simulate",
         simulate_fidelity,
@@ -110,4 +145,15 @@ def build(formal: CRN, opts: BuildOptions | None = None, progress: bool = True) 
         unit_nM=opts.unit_nM,
         duration=opts.duration,
     )
-    return Build(formal, opts, system, counts, enumerated, verification, design, fidelity, seconds)
+    return Build(
+        formal,
+        opts,
+        system,
+        counts,
+        enumerated,
+        verification,
+        best.winner.design,
+        fidelity,
+        seconds,
+        best,
+    )

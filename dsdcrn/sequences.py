@@ -1,17 +1,43 @@
 """Sequence design for domain-level strand-displacement systems.
 
-A first, honest designer: toeholds come from stickydesign (nearest-neighbour DAOE
-energetics, one ``easyends`` call per toehold length), long domains from a seeded
-mutate-and-check search against explicit constraints, and every intended complex and
-strand is then checked with ViennaRNA using the DNA (Mathews 2004) parameters.
+Toeholds come from stickydesign (nearest-neighbour DAOE energetics, one ``easyends``
+call per toehold length) at a target binding energy, deviation and maximum spurious
+interaction (Srinivas et al. 2017 defaults: 7.7 kcal/mol, 0.5 kcal/mol, 0.4).  Long
+(branch-migration) domains come from a seeded three-phase search:
 
-Units: lengths in nt, free energies in kcal/mol, temperatures in °C. Binding energies of
-toeholds are reported as positive magnitudes (stickydesign convention); ViennaRNA ΔG values
-keep their sign (negative = favourable).
+1. *repair*: random draw, then mutate-and-check until the hard constraints hold: no
+   forbidden motif (:data:`FORBIDDEN_MOTIFS`) in any strand, GC content of every long
+   domain inside ``gc_range``, and no ``max_shared_kmer``-mer shared between two
+   positions of the domains or their complements;
+2. *sequence symmetry minimisation*: ``ssm_steps`` single-base proposals, most at
+   positions that take part in a spurious match, each accepted when it keeps the hard
+   constraints and does not raise the weighted count of spurious complementary and
+   identical k-mers (with one-mismatch variants) between all strands in context
+   (:class:`dsdcrn.spurious.SpuriousSearch`, re-scored incrementally) plus a penalty for
+   each GGG or CCC (:data:`AVOIDED_MOTIFS`);
+3. *ensemble defects*: ViennaRNA-guided changes at the nucleotides that pair wrongly in
+   any intended complex whose ensemble defect exceeds ``defect_target``, kept when the
+   hard constraints hold, no spurious exact match of :data:`DEFECT_GATE_K` nt or more
+   appears, and the defects above target fall.
+
+With ``three_letter`` (Piperine's code) every domain uses A, C and T only, so strands of
+uncomplemented domains hold no G and strands of complements no C.  Every intended complex
+and strand is then checked with ViennaRNA using DNA (Mathews 2004) parameters.
+
+If ``toehold_maxspurious`` is left at its default (``None``), 0.4 is tried first and, only
+when stickydesign cannot supply enough toeholds, the first of
+:data:`TOEHOLD_MAXSPURIOUS_FALLBACK` that can (recorded in ``parameters``); an explicit
+value is used as given and an infeasible one raises :class:`DesignError` with settings
+that work.
+
+Units: lengths in nt, free energies in kcal/mol, temperatures in °C, salt in M Na+.
+Binding energies of toeholds are reported as positive magnitudes (stickydesign
+convention); ViennaRNA ΔG values keep their sign (negative = favourable).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Iterable
@@ -21,21 +47,53 @@ from typing import Any
 import numpy as np
 
 from .errors import DesignError
+from .spurious import SpuriousSearch
 
 __all__ = [
+    "AVOIDED_MOTIFS",
+    "FORBIDDEN_MOTIFS",
+    "DesignProblem",
     "DomainSpec",
     "SequenceDesign",
     "design_sequences",
+    "domain_layout",
+    "target_structures",
+    "vienna_checks",
+    "find_motifs",
     "vienna_dna_model",
 ]
 
 _BASES = "ACGT"  # code 0..3; complement of code c is 3 - c (same order as stickydesign)
 _CODE = {b: i for i, b in enumerate(_BASES)}
-#: Forbidden runs (closed under complementation): (base code, run length).
-_FORBIDDEN_RUNS: tuple[tuple[int, int], ...] = ((2, 4), (1, 4), (0, 5), (3, 5))
-_FORBIDDEN_RE = re.compile(r"(?=(GGGG|CCCC|AAAAA|TTTTT))")
+_IUPAC = {"A": "A", "C": "C", "G": "G", "T": "T", "W": "AT", "S": "CG"}
+#: Forbidden motifs in every strand, junctions included (IUPAC W = A/T, S = C/G); the set
+#: is closed under complementation: G or C runs of 4, A or T runs of 5, A/T or G/C runs of 6.
+FORBIDDEN_MOTIFS: tuple[str, ...] = ("GGGG", "CCCC", "AAAAA", "TTTTT", "WWWWWW", "SSSSSS")
+#: Avoided motifs: each occurrence in a strand adds :data:`AVOIDED_MOTIF_WEIGHT` to the SSM
+#: score (forbidding them too leaves three-letter domains with too few distinct k-mers).
+AVOIDED_MOTIFS: tuple[str, ...] = ("GGG", "CCC")
+AVOIDED_MOTIF_WEIGHT = 4.0
+#: Each motif as (set of base codes, run length), for the vectorised checks.
+_FORBIDDEN_RUNS: tuple[tuple[frozenset[int], int], ...] = tuple(
+    (frozenset(_CODE[b] for b in _IUPAC[m[0]]), len(m)) for m in FORBIDDEN_MOTIFS
+)
+_AVOIDED_RUNS: tuple[tuple[frozenset[int], int], ...] = tuple(
+    (frozenset(_CODE[b] for b in _IUPAC[m[0]]), len(m)) for m in AVOIDED_MOTIFS
+)
+
+
+def _motif_re(motifs: tuple[str, ...]) -> re.Pattern:
+    return re.compile(
+        "(?=(" + "|".join("".join(f"[{_IUPAC[c]}]" for c in m) for m in motifs) + "))"
+    )
+
+
+_FORBIDDEN_RE = _motif_re(FORBIDDEN_MOTIFS)
+
 #: stickydesign settings used for toeholds.
-TOEHOLD_MAXSPURIOUS = 0.5  # max spurious interaction, fraction of the target energy
+TOEHOLD_MAXSPURIOUS = 0.4  # Srinivas et al. 2017: spurious <= 0.4 x the target energy
+#: Relaxed in this order when the default cannot supply enough toeholds (module doc).
+TOEHOLD_MAXSPURIOUS_FALLBACK = (0.45, 0.5, 0.55, 0.6)
 TOEHOLD_FDEV_FIRST = 0.05  # first try a tight window (fraction of target), then toehold_dev
 #: ViennaRNA multi-strand folding of larger complexes is checked too (5 strands: < 1 s).
 _MAX_STRANDS_CHECKED = 8
@@ -59,6 +117,40 @@ class DomainSpec:
     name: str
     length: int
     kind: str
+
+
+@dataclass
+class DesignProblem:
+    """Everything a sequence design starts from: the domain-level system.
+
+    Attributes
+    ----------
+    domains : list[DomainSpec]
+        Domains with lengths (nt) and kinds.
+    strands : dict[str, list[str]]
+        Strand name -> domain tokens 5'->3' (``x*`` a complement).
+    complexes : dict[str, tuple[list[str], str]]
+        Complex name -> (strand names, domain-level dot-bracket, ``+`` between strands).
+    concentrations_nM : dict[str, float]
+        Intended concentration of each complex, nM (missing or 0: not added at start).
+    """
+
+    domains: list[DomainSpec]
+    strands: dict[str, list[str]]
+    complexes: dict[str, tuple[list[str], str]]
+    concentrations_nM: dict[str, float] = field(default_factory=dict)
+
+    def strand_concentrations_nM(self) -> dict[str, float]:
+        """Total concentration of each strand over the complexes that hold it, nM."""
+        out = dict.fromkeys(self.strands, 0.0)
+        for cname, (snames, _) in self.complexes.items():
+            for s in snames:
+                out[s] += float(self.concentrations_nM.get(cname, 0.0))
+        return out
+
+    def design(self, **kwargs: Any) -> SequenceDesign:
+        """:func:`design_sequences` on this problem (keyword arguments passed on)."""
+        return design_sequences(self.domains, self.strands, self.complexes, **kwargs)
 
 
 @dataclass
@@ -94,7 +186,11 @@ class SequenceDesign:
     parameters : dict
         All design parameters and fixed settings used.
     search : dict
-        Long-domain search statistics (iterations, initial and final violation counts).
+        Long-domain search statistics (repair iterations, initial and final violation
+        counts; SSM steps, accepted changes, initial and final weighted spurious score).
+    timings : dict
+        Wall-clock seconds per search phase (not part of :meth:`to_json_dict`, which is
+        the same for the same inputs and seed).
     """
 
     domains: dict[str, str]
@@ -108,10 +204,13 @@ class SequenceDesign:
     seed: int
     parameters: dict[str, Any] = field(default_factory=dict)
     search: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable dict (tuples become lists)."""
-        return _jsonable(asdict(self))
+        """Return a JSON-serialisable dict (tuples become lists; no timings)."""
+        out = _jsonable(asdict(self))
+        out.pop("timings", None)
+        return out
 
     def domains_text(self) -> str:
         """Plain text, one ``name sequence`` line per domain (5'->3')."""
@@ -136,11 +235,13 @@ def _jsonable(obj: Any) -> Any:
 _DNA_PARAMS_LOADED = False
 
 
-def vienna_dna_model(temperature_C: float = 25.0) -> Any:
+def vienna_dna_model(temperature_C: float = 25.0, salt_M: float | None = None) -> Any:
     """Return an ``RNA.md`` model at ``temperature_C`` (°C) with DNA parameters loaded.
 
     ``RNA.params_load_DNA_Mathews2004()`` changes ViennaRNA's global energy parameters; it
-    is called once per process, the first time this helper runs.
+    is called once per process, the first time this helper runs.  ``salt_M`` (M Na+) sets
+    ViennaRNA's salt correction (``md.salt``); ``None`` keeps its standard 1.021 M, the
+    condition the parameters were measured at (about 1 M Na+).
     """
     global _DNA_PARAMS_LOADED
     import RNA
@@ -151,6 +252,10 @@ def vienna_dna_model(temperature_C: float = 25.0) -> Any:
         _DNA_PARAMS_LOADED = True
     md = RNA.md()
     md.temperature = float(temperature_C)
+    if salt_M is not None:
+        if not 0 < salt_M <= 10:
+            raise DesignError(f"salt must be in (0, 10] M Na+, got {salt_M:g}")
+        md.salt = float(salt_M)
     return md
 
 
@@ -205,6 +310,28 @@ def _split_token(token: str) -> tuple[str, bool]:
     return (token[:-1], True) if token.endswith("*") else (token, False)
 
 
+def find_motifs(seq: str, motifs: tuple[str, ...] | None = None) -> list[tuple[int, str]]:
+    """Every occurrence (0-based start, motif) of a motif in ``seq`` (IUPAC W, S allowed).
+
+    ``motifs`` defaults to :data:`FORBIDDEN_MOTIFS` + :data:`AVOIDED_MOTIFS`; overlapping
+    occurrences all count (``GGGG`` holds ``GGG`` twice).
+    """
+    out = []
+    for m in FORBIDDEN_MOTIFS + AVOIDED_MOTIFS if motifs is None else motifs:
+        pat = re.compile("(?=" + "".join(f"[{_IUPAC[c]}]" for c in m) + ")")
+        out.extend((h.start(), m) for h in pat.finditer(seq.upper()))
+    return sorted(out)
+
+
+def domain_layout(domains: list[DomainSpec]) -> dict[str, tuple[int, int]]:
+    """Domain name -> (start, length) in the concatenated domain vector (nt), in order."""
+    out, pos = {}, 0
+    for d in domains:
+        out[d.name] = (pos, int(d.length))
+        pos += int(d.length)
+    return out
+
+
 def _kmer_keys(windows: np.ndarray) -> np.ndarray:
     """Hash rows of a (M, k) base-code array to comparable keys (int64 if k <= 31)."""
     k = windows.shape[1]
@@ -233,6 +360,9 @@ def _validate(
     toehold_dG: float,
     toehold_dev: float,
     seed: int,
+    toehold_maxspurious: float | None,
+    ssm_steps: int,
+    defect_target: float,
 ) -> dict[str, DomainSpec]:
     by_name: dict[str, DomainSpec] = {}
     for d in domains:
@@ -270,6 +400,15 @@ def _validate(
         raise DesignError(f"max_shared_kmer must be >= 2 nt, got {max_shared_kmer}")
     if toehold_dG <= 0 or toehold_dev <= 0:
         raise DesignError("toehold_dG and toehold_dev must be positive (kcal/mol magnitudes)")
+    if toehold_maxspurious is not None and not 0 < toehold_maxspurious <= 1:
+        raise DesignError(
+            f"toehold_maxspurious must be in (0, 1] (fraction of toehold_dG), "
+            f"got {toehold_maxspurious:g}"
+        )
+    if int(ssm_steps) < 0:
+        raise DesignError(f"ssm_steps must be >= 0, got {ssm_steps}")
+    if not 0 < defect_target < 1:
+        raise DesignError(f"defect_target must be in (0, 1), got {defect_target:g}")
     if int(seed) < 0:
         raise DesignError(f"seed must be a non-negative integer, got {seed}")
     return by_name
@@ -371,6 +510,77 @@ def _seeded_endchooser(target: float, rng: np.random.Generator) -> Any:
     return endchooser
 
 
+def _easyends(
+    length: int,
+    number: int,
+    target: float,
+    fdev: float,
+    maxspurious: float,
+    three_letter: bool,
+    seed: int,
+    energetics: Any,
+) -> tuple[list[str], str]:
+    """stickydesign ``easyends`` ('DT' ends, seeded), filtered to the deviation and motifs.
+
+    Returns (ends as context + toehold + context, reason text if stickydesign failed).
+    """
+    import stickydesign
+
+    state = np.random.get_state()
+    np.random.seed([seed, length])
+    try:
+        ends = stickydesign.easyends(
+            "DT",
+            length,
+            number=number,
+            energetics=energetics,
+            interaction=float(target),
+            fdev=fdev,
+            maxspurious=maxspurious,
+            tries=1,
+            alphabet="h" if three_letter else "n",
+            echoose=_seeded_endchooser(target, np.random.default_rng([seed, length])),
+        )
+    except Exception as exc:  # stickydesign raises assorted errors on empty spaces
+        return [], f"{type(exc).__name__}: {exc}"
+    finally:
+        np.random.set_state(state)
+    good: list[str] = []
+    if len(ends):
+        ends_arr = stickydesign.EndArray(np.asarray(ends, np.uint8), "DT")
+        dG = energetics.matching_uniform(ends_arr)
+        for full, g in zip(ends_arr.tolist(), dG, strict=True):
+            core = full[1:-1].upper()
+            if abs(g - target) <= fdev * target + 1e-9 and not _FORBIDDEN_RE.search(core):
+                good.append(full.upper())
+    return good, ""
+
+
+def _feasible_settings(
+    n: int,
+    length: int,
+    target: float,
+    dev: float,
+    maxspurious: float,
+    three_letter: bool,
+    energetics: Any,
+) -> str:
+    """Settings (spurious limit, deviation, length) at which stickydesign finds ``n`` ends."""
+    tries = [(ms, dev, length) for ms in (0.5, 0.6) if ms > maxspurious]
+    tries += [(maxspurious, dev + 0.25, length), (maxspurious, dev, length + 1)]
+    for ms, dv, L in tries:
+        found, _ = _easyends(L, 0, target, dv / target, ms, three_letter, 0, energetics)
+        if len(found) >= n:
+            return (
+                f"stickydesign finds {len(found)} with toehold_maxspurious={ms:g}, "
+                f"toehold_dev={dv:g}, toehold length {L} nt"
+            )
+    return (
+        "no tried relaxation (spurious 0.5-0.6, deviation +0.25, length +1) suffices; "
+        + _toehold_advice(length, target, energetics)
+    )
+
+
 def _design_toeholds(
     names: list[str],
     length: int,
@@ -379,11 +589,14 @@ def _design_toeholds(
     temperature_C: float,
     seed: int,
     three_letter: bool = False,
+    maxspurious: float = TOEHOLD_MAXSPURIOUS,
+    advise: bool = True,
 ) -> list[tuple[str, str, float, tuple[float, float]]]:
     """Design all toeholds of one length with a single stickydesign call (when possible).
 
     Returns (toehold sequence, DT end with context, binding energy kcal/mol, 16-context range)
-    per name, in order.
+    per name, in order.  Raises :class:`DesignError` (with feasible settings when
+    ``advise``) if stickydesign cannot supply enough.
     """
     import stickydesign
 
@@ -409,37 +622,11 @@ def _design_toeholds(
         fdevs.append(dev / target)
     spare = 1 + n // 8
     found: list[str] = []
+    reason = ""
     for fdev in fdevs:
-        state = np.random.get_state()
-        np.random.seed([seed, length])
-        try:
-            ends = stickydesign.easyends(
-                "DT",
-                length,
-                number=n + spare,
-                energetics=energetics,
-                interaction=float(target),
-                fdev=fdev,
-                maxspurious=TOEHOLD_MAXSPURIOUS,
-                tries=1,
-                alphabet="h" if three_letter else "n",
-                echoose=_seeded_endchooser(target, np.random.default_rng([seed, length])),
-            )
-        except Exception as exc:  # stickydesign raises assorted errors on empty spaces
-            ends = []
-            reason = f"{type(exc).__name__}: {exc}"
-        else:
-            reason = ""
-        finally:
-            np.random.set_state(state)
-        good: list[str] = []
-        if len(ends):
-            ends_arr = stickydesign.EndArray(np.asarray(ends, np.uint8), "DT")
-            dG = energetics.matching_uniform(ends_arr)
-            for full, g in zip(ends_arr.tolist(), dG, strict=True):
-                core = full[1:-1].upper()
-                if abs(g - target) <= dev and not _FORBIDDEN_RE.search(core):
-                    good.append(full.upper())
+        good, reason = _easyends(
+            length, n + spare, target, fdev, maxspurious, three_letter, seed, energetics
+        )
         if len(good) >= n:
             found = good[:n]
             break
@@ -447,10 +634,17 @@ def _design_toeholds(
     if len(found) < n:
         raise DesignError(
             f"toehold constraint infeasible: stickydesign found only {len(found)} of {where} "
-            f"(spurious <= {TOEHOLD_MAXSPURIOUS:g}x target, no GGGG/CCCC/AAAAA/TTTTT"
+            f"(maximum spurious {maxspurious:g} x target, alphabet "
+            + ("A/C/T" if three_letter else "A/C/G/T")
+            + ", no "
+            + "/".join(FORBIDDEN_MOTIFS)
             + (f"; {reason}" if reason else "")
             + "); "
-            + _toehold_advice(length, target, energetics)
+            + (
+                _feasible_settings(n, length, target, dev, maxspurious, three_letter, energetics)
+                if advise
+                else _toehold_advice(length, target, energetics)
+            )
         )
     out = []
     ctx = np.array([[a, b] for a in range(4) for b in range(4)], np.uint8)
@@ -509,6 +703,12 @@ class _Layout:
         self.s_idx = np.concatenate(idx).astype(np.int64)
         self.s_cmp = np.concatenate(cmp)
         self.s_sep = self.s_idx < 0
+        from .spurious import strand_labels
+
+        spans = {n: (int(self.starts[i]), int(self.lengths[i])) for i, n in enumerate(self.names)}
+        #: label arrays of each strand, then of each domain alone (motif checks)
+        self.labels = strand_labels(spans, strands)
+        self.unit_labels = self.labels + strand_labels(spans, {n: [n] for n in self.names})
         # k-mer windows lying inside one domain
         starts = [
             np.arange(self.starts[i], self.starts[i] + self.lengths[i] - k + 1)
@@ -536,8 +736,9 @@ def _violations(
     score = 0
     # forbidden runs in strands (including junctions) and in each domain alone
     s = lay.strand_codes(seq)
-    for base, run in _FORBIDDEN_RUNS:
-        hit = np.convolve((s == base).astype(np.int32), np.ones(run, np.int32), "valid") == run
+    for bases, run in _FORBIDDEN_RUNS:
+        member = np.isin(s, list(bases)).astype(np.int32)
+        hit = np.convolve(member, np.ones(run, np.int32), "valid") == run
         if hit.any():
             starts = np.flatnonzero(hit)
             score += len(starts)
@@ -566,6 +767,107 @@ def _violations(
     return score, bad & lay.mutable
 
 
+class _Hard:
+    """Local checks of the hard constraints for one-base changes (the SSM phase).
+
+    The same constraints as :func:`_violations`: motifs in every strand and domain
+    (junctions included), GC counts of long domains, distinct ``k``-mers in the domains
+    and their complements.  Only windows holding the changed position are re-checked.
+    """
+
+    def __init__(
+        self,
+        seq: np.ndarray,
+        lay: _Layout,
+        unit_labels: list[np.ndarray],
+        gc_counts: tuple[np.ndarray, np.ndarray],
+    ) -> None:
+        from .spurious import _csr, codes, windows
+
+        self.lay = lay
+        self.low, self.high = gc_counts
+        self.gc = np.add.reduceat(((seq == 1) | (seq == 2)).astype(np.int64), lay.starts)
+        self.motifs = []  # forbidden: (labels, offsets, windows, tables)
+        self.soft = []  # avoided: the same
+        for runs, dest in ((_FORBIDDEN_RUNS, self.motifs), (_AVOIDED_RUNS, self.soft)):
+            for run in sorted({r for _, r in runs}):
+                L, _ = windows(unit_labels, run)
+                if not len(L):
+                    continue
+                L = np.unique(L, axis=0)
+                off, win = _csr((L >> 1).ravel(), np.repeat(np.arange(len(L)), run), lay.total)
+                tables = [np.isin(np.arange(4), list(b)) for b, r in runs if r == run]
+                dest.append((L, off, win, tables))
+        self.D = None
+        if len(lay.win):
+            D = np.concatenate([2 * lay.win, (2 * lay.win + 1)[:, ::-1]])
+            self.D = D
+            self.Dkeys = _kmer_keys(codes(seq, D))
+            self.SD = np.sort(self.Dkeys)
+            self.Doff, self.Dwin = _csr(
+                (D >> 1).ravel(), np.repeat(np.arange(len(D)), D.shape[1]), lay.total
+            )
+
+    def check(self, trial: np.ndarray, g: int, old: int) -> tuple | None:
+        """The change to apply if ``trial`` (``seq`` with base ``g`` changed) is allowed."""
+        from .spurious import _count, codes
+
+        i = int(self.lay.owner[g])
+        dgc = int(trial[g] in (1, 2)) - int(old in (1, 2))
+        if dgc and not self.low[i] <= self.gc[i] + dgc <= self.high[i]:
+            return None
+        for L, off, win, tables in self.motifs:
+            A = win[off[g] : off[g + 1]]
+            if len(A):
+                C = codes(trial, L[A])
+                if any(t[C].all(axis=1).any() for t in tables):
+                    return None
+        change = None
+        if self.D is not None:
+            A = self.Dwin[self.Doff[g] : self.Doff[g + 1]]
+            if len(A):
+                new = _kmer_keys(codes(trial, self.D[A]))
+                so, sn = np.sort(self.Dkeys[A]), np.sort(new)
+                cnt = _count(self.SD, new) - _count(so, new) + _count(sn, new)
+                if (cnt > 1).any():
+                    return None
+                change = (A, new)
+        return (i, dgc, change)
+
+    def soft_delta(self, seq: np.ndarray, trial: np.ndarray, g: int) -> float:
+        """Change in :data:`AVOIDED_MOTIF_WEIGHT` x avoided-motif windows holding ``g``."""
+        from .spurious import codes
+
+        d = 0
+        for L, off, win, tables in self.soft:
+            A = win[off[g] : off[g + 1]]
+            if len(A):
+                for s, sign in ((trial, 1), (seq, -1)):
+                    C = codes(s, L[A])
+                    d += sign * sum(int(t[C].all(axis=1).sum()) for t in tables)
+        return AVOIDED_MOTIF_WEIGHT * d
+
+    def soft_total(self, seq: np.ndarray) -> float:
+        """:data:`AVOIDED_MOTIF_WEIGHT` x distinct windows holding an avoided motif."""
+        from .spurious import codes
+
+        n = 0
+        for L, _, _, tables in self.soft:
+            C = codes(seq, L)
+            n += sum(int(t[C].all(axis=1).sum()) for t in tables)
+        return AVOIDED_MOTIF_WEIGHT * n
+
+    def apply(self, ok: tuple) -> None:
+        from .spurious import _replace_sorted
+
+        i, dgc, change = ok
+        self.gc[i] += dgc
+        if change is not None:
+            A, new = change
+            self.SD = _replace_sorted(self.SD, self.Dkeys[A], new)
+            self.Dkeys[A] = new
+
+
 def _design_long(
     seq: np.ndarray,
     lay: _Layout,
@@ -574,10 +876,13 @@ def _design_long(
     max_seconds: float,
     k: int,
     three_letter: bool = False,
-) -> dict[str, Any]:
-    """Mutate-and-check repair of the long domains in ``seq`` (in place).
+    ssm_steps: int = 0,
+) -> tuple[dict[str, Any], dict[str, float], Any, _Hard]:
+    """Design the long domains in ``seq`` (in place): repair, then SSM refinement.
 
-    With ``three_letter`` the long domains use A, C and T only (no G).
+    With ``three_letter`` the long domains use A, C and T only (no G).  Returns (search
+    statistics, wall-clock seconds per phase, the SSM score state, the hard-constraint
+    checker), the last two in step with ``seq`` for further refinement.
     """
     alphabet = [0, 1, 3] if three_letter else [0, 1, 2, 3]
     strong = [1] if three_letter else [1, 2]
@@ -604,14 +909,14 @@ def _design_long(
             raise DesignError(
                 f"long-domain search exceeded max_seconds={max_seconds:g} s with {score} "
                 f"constraint violation(s) left (max_shared_kmer={k}, gc_range={gc_range}, "
-                f"no GGGG/CCCC/AAAAA/TTTTT); raise max_shared_kmer to {k + 1}, widen gc_range "
-                "or raise max_seconds"
+                f"no {'/'.join(FORBIDDEN_MOTIFS)}); raise max_shared_kmer to {k + 1}, widen "
+                "gc_range or raise max_seconds"
             )
         cand = np.flatnonzero(bad)
         if len(cand) == 0:  # violations only among fixed toeholds: nothing to mutate
             raise DesignError(
                 "sequence constraints cannot be met: remaining violations involve only "
-                f"toeholds (shared {k}-mer or forbidden run across toehold junctions); "
+                f"toeholds (shared {k}-mer or forbidden motif across toehold junctions); "
                 "raise max_shared_kmer or change toehold lengths"
             )
         if stall > 400:  # stuck: redraw one offending long domain completely
@@ -641,10 +946,234 @@ def _design_long(
             score, bad = new_score, new_bad
         else:
             stall += 1
-    return {
+    stats: dict[str, Any] = {
         "iterations": it,
         "initial_violations": initial,
         "final_violations": score,
+    }
+    timings = {"repair_s": round(time.monotonic() - t0, 3)}
+    t1 = time.monotonic()
+    ssm = SpuriousSearch(lay.labels, seq)
+    hard = _Hard(seq, lay, lay.unit_labels, (low, high))
+    mut = np.flatnonzero(lay.mutable)
+    if ssm_steps and len(mut):
+        stats.update(_refine_ssm(seq, lay, ssm, hard, alphabet, rng, ssm_steps))
+    timings["ssm_s"] = round(time.monotonic() - t1, 3)
+    return stats, timings, ssm, hard
+
+
+#: Share of SSM proposals drawn from positions in a spurious match (the rest: uniform).
+SSM_HOT_SHARE = 0.8
+#: Steps between refreshes of the list of positions in spurious matches.
+SSM_REFRESH = 100
+
+
+def _refine_ssm(
+    seq: np.ndarray,
+    lay: _Layout,
+    ssm: SpuriousSearch,
+    hard: _Hard,
+    alphabet: list[int],
+    rng: np.random.Generator,
+    steps: int,
+) -> dict[str, Any]:
+    """Sequence symmetry minimisation of the long domains (in place; hard constraints kept).
+
+    Each step proposes one base change and accepts it when the hard constraints hold and
+    the score does not rise: the weighted spurious k-mer count
+    (:class:`dsdcrn.spurious.SpuriousSearch`) plus :data:`AVOIDED_MOTIF_WEIGHT` per
+    distinct strand window holding an avoided motif (GGG, CCC).
+    """
+    initial = score = ssm.score + hard.soft_total(seq)
+    mut = np.flatnonzero(lay.mutable)
+    hot = mut
+    accepted = 0
+    for step in range(steps):
+        if step % SSM_REFRESH == 0:
+            hot = np.intersect1d(ssm.hot_positions(), mut)
+        pool = hot if len(hot) and rng.random() < SSM_HOT_SHARE else mut
+        p = int(pool[rng.integers(len(pool))])
+        old = int(seq[p])
+        choices = [b for b in alphabet if b != old]
+        b = choices[int(rng.integers(len(choices)))]
+        trial = seq.copy()
+        trial[p] = b
+        ok = hard.check(trial, p, old)
+        if ok is None:
+            continue
+        d, change = ssm.propose(p, b)
+        soft = hard.soft_delta(seq, trial, p)
+        if d + soft <= 0:
+            ssm.accept(d, change)
+            hard.apply(ok)
+            seq[p] = b
+            score += d + soft
+            accepted += 1
+    return {
+        "ssm_steps": steps,
+        "ssm_accepted": accepted,
+        "ssm_initial_score": float(initial),
+        "ssm_final_score": float(score),
+    }
+
+
+#: A defect-reducing change may not add spurious exact matches this long or longer (nt).
+DEFECT_GATE_K = 8
+
+
+class _Defects:
+    """Ensemble defects of the intended complexes, re-evaluated per changed domain."""
+
+    def __init__(
+        self,
+        seq: np.ndarray,
+        lay: _Layout,
+        strands: dict[str, list[str]],
+        complexes: dict[str, tuple[list[str], str]],
+        targets: dict[str, str],
+        md: Any,
+    ) -> None:
+        self.md = md
+        by_strand = dict(zip(strands, lay.labels, strict=True))
+        self.names, self.labels, self.targets, self.cuts = [], [], [], []
+        by_domain: dict[int, list[int]] = {}
+        for cname, (snames, _) in complexes.items():
+            if len(snames) > _MAX_STRANDS_CHECKED:
+                continue
+            c = len(self.names)
+            labs = [by_strand[s] for s in snames]
+            self.names.append(cname)
+            self.labels.append(np.concatenate(labs))
+            self.targets.append(targets[cname].replace("&", ""))
+            self.cuts.append(np.cumsum([len(x) for x in labs])[:-1])
+            for i in np.unique(lay.owner[np.concatenate(labs) >> 1]):
+                by_domain.setdefault(int(i), []).append(c)
+        self.by_domain = by_domain
+        self.owner = lay.owner
+        self.defect = np.array([self.evaluate(seq, c)[0] for c in range(len(self.names))])
+
+    def _fc(self, seq: np.ndarray, c: int) -> Any:
+        import RNA
+
+        from .spurious import codes
+
+        s = "".join(_BASES[x] for x in codes(seq, self.labels[c]))
+        parts = np.split(np.array(list(s)), self.cuts[c])
+        fc = RNA.fold_compound("&".join("".join(p) for p in parts), self.md)
+        # ViennaRNA's default Boltzmann scaling suffices for these sizes; rescale to the
+        # MFE (as everywhere else) only if the partition function over- or underflows
+        if np.isfinite(fc.pf()[1]):
+            return fc
+        _, mfe = fc.mfe()
+        if mfe >= 1e4:
+            return None
+        fc.exp_params_rescale(mfe)
+        return fc if np.isfinite(fc.pf()[1]) else None
+
+    def evaluate(self, seq: np.ndarray, c: int) -> tuple[float, Any]:
+        """(ensemble defect as a fraction of nt, fold compound) of complex ``c``."""
+        fc = self._fc(seq, c)
+        if fc is None:
+            return 1.0, None
+        return float(fc.ensemble_defect(self.targets[c])), fc
+
+    def per_nt(self, seq: np.ndarray, c: int) -> np.ndarray:
+        """Defect of each nucleotide of complex ``c`` (probability it is not as targeted)."""
+        fc = self._fc(seq, c)
+        n = len(self.targets[c])
+        if fc is None:
+            return np.ones(n)
+        P = np.array(fc.bpp())[1 : n + 1, 1 : n + 1]
+        P = P + P.T
+        partner = np.full(n, -1)
+        stack: list[int] = []
+        for i, ch in enumerate(self.targets[c]):
+            if ch == "(":
+                stack.append(i)
+            elif ch == ")":
+                j = stack.pop()
+                partner[i], partner[j] = j, i
+        paired = partner >= 0
+        d = P.sum(axis=1)
+        d[paired] = 1.0 - P[np.flatnonzero(paired), partner[paired]]
+        return d
+
+
+def _refine_defects(
+    seq: np.ndarray,
+    lay: _Layout,
+    ssm: SpuriousSearch,
+    hard: _Hard,
+    defects: _Defects,
+    alphabet: list[int],
+    rng: np.random.Generator,
+    steps: int,
+    target: float,
+) -> dict[str, Any]:
+    """Lower the ensemble defects of intended complexes above ``target`` (in place).
+
+    Each step draws a complex above ``target`` (in proportion to its excess), one of its
+    long-domain nucleotides (in proportion to its defect), and a new base; the change is
+    kept when the hard constraints hold, it adds no spurious exact match of
+    :data:`DEFECT_GATE_K` nt or more, and the summed excess of defects over ``target``
+    across every complex holding that domain falls.
+    """
+    initial_max = float(defects.defect.max()) if len(defects.defect) else 0.0
+    accepted = tried = 0
+    stuck: set[int] = set()  # complexes without a mutable nucleotide
+    cache: dict[int, np.ndarray] = {}
+    for _ in range(steps):
+        over = np.array(
+            [
+                c
+                for c in range(len(defects.defect))
+                if defects.defect[c] > target and c not in stuck
+            ],
+            np.int64,
+        )
+        if not len(over):
+            break
+        excess = defects.defect[over] - target
+        c = int(over[rng.choice(len(over), p=excess / excess.sum())])
+        if c not in cache:
+            cache[c] = defects.per_nt(seq, c)
+        w = cache[c] * lay.mutable[defects.labels[c] >> 1]
+        if w.sum() <= 0:
+            stuck.add(c)
+            continue
+        tried += 1
+        g = int(defects.labels[c][rng.choice(len(w), p=w / w.sum())] >> 1)
+        old = int(seq[g])
+        choices = [b for b in alphabet if b != old]
+        b = choices[int(rng.integers(len(choices)))]
+        trial = seq.copy()
+        trial[g] = b
+        ok = hard.check(trial, g, old)
+        if ok is None:
+            continue
+        d, change = ssm.propose(g, b)
+        if sum(n for k, n in ssm.last_exact.items() if k >= DEFECT_GATE_K) > 0:
+            continue
+        new_c = defects.evaluate(trial, c)[0]
+        if new_c >= defects.defect[c]:
+            continue  # the complex chosen does not improve: skip the others
+        affected = defects.by_domain.get(int(defects.owner[g]), [])
+        new = np.array([new_c if a == c else defects.evaluate(trial, a)[0] for a in affected])
+        old_d = defects.defect[affected]
+        if np.maximum(new - target, 0).sum() < np.maximum(old_d - target, 0).sum():
+            ssm.accept(d, change)
+            hard.apply(ok)
+            seq[g] = b
+            defects.defect[affected] = new
+            for a in affected:
+                cache.pop(a, None)
+            accepted += 1
+    return {
+        "defect_target": target,
+        "defect_steps": tried,
+        "defect_accepted": accepted,
+        "defect_initial_max": round(initial_max, 6),
+        "defect_final_max": round(float(defects.defect.max()) if len(defects.defect) else 0.0, 6),
     }
 
 
@@ -676,9 +1205,15 @@ def design_sequences(
     toehold_dev: float = 0.5,
     temperature_C: float = 25.0,
     gc_range: tuple[float, float] = (0.35, 0.65),
-    max_shared_kmer: int = 7,
+    max_shared_kmer: int | None = None,
     max_seconds: float = 60.0,
     three_letter: bool = True,
+    toehold_maxspurious: float | None = None,
+    ssm_steps: int | None = None,
+    salt_M: float | None = None,
+    checks: bool = True,
+    defect_target: float = 0.04,
+    defect_steps: int | None = None,
 ) -> SequenceDesign:
     """Design sequences for a domain-level system and check them with ViennaRNA.
 
@@ -702,15 +1237,33 @@ def design_sequences(
         Temperature for stickydesign and ViennaRNA, °C.
     gc_range : tuple[float, float]
         Allowed GC fraction of long domains.
-    max_shared_kmer : int
+    max_shared_kmer : int or None
         k (nt): no k-mer is shared between two domains, a domain and any domain's reverse
-        complement (itself included), or two positions of one domain.
+        complement (itself included), or two positions of one domain.  ``None``: 7, or
+        the smallest larger k at which the domains need at most a quarter of the distinct
+        k-mers the alphabet offers (denser packing leaves the search few legal moves).
     max_seconds : float
-        Time bound (s) on the long-domain search.
+        Time bound (s) on the repair phase of the long-domain search.
     three_letter : bool
         Piperine's three-letter code: every domain (toeholds and long domains) uses
         A, C and T only, so strands built from uncomplemented domains hold no G and
         strands of complements no C, and neither can pair G·C with itself.
+    toehold_maxspurious : float or None
+        stickydesign's maximum spurious toehold interaction, as a fraction of
+        ``toehold_dG``; ``None``: 0.4, relaxed only if needed (module doc).
+    ssm_steps : int or None
+        Proposals of the sequence-symmetry-minimisation phase; ``None``: twice the number
+        of long-domain nucleotides.
+    salt_M : float or None
+        Na+ (M) for the ViennaRNA checks; ``None``: ViennaRNA's standard 1.021 M.
+    checks : bool
+        Run the ViennaRNA checks (``complex_checks``, ``strand_checks``).
+    defect_target : float
+        Ensemble defect (fraction of nt) the defect phase drives every intended complex
+        of up to 8 strands below.
+    defect_steps : int or None
+        Proposals of the defect phase (it stops early once every complex meets
+        ``defect_target``); ``None``: 4 per intended complex; 0 skips the phase.
 
     Returns
     -------
@@ -722,8 +1275,22 @@ def design_sequences(
     DesignError
         Invalid input, infeasible toehold or long-domain constraints, or time-out.
     """
-    k = int(max_shared_kmer)
-    by_name = _validate(domains, strands, complexes, gc_range, k, toehold_dG, toehold_dev, seed)
+    k = _default_kmer(domains, three_letter) if max_shared_kmer is None else int(max_shared_kmer)
+    n_long_nt = sum(int(d.length) for d in domains if d.kind == "long")
+    steps = 2 * n_long_nt if ssm_steps is None else int(ssm_steps)
+    by_name = _validate(
+        domains,
+        strands,
+        complexes,
+        gc_range,
+        k,
+        toehold_dG,
+        toehold_dev,
+        seed,
+        toehold_maxspurious,
+        steps,
+        defect_target,
+    )
     targets = {
         cname: _target_structure(cname, list(sn), db, strands, by_name)
         for cname, (sn, db) in complexes.items()
@@ -731,12 +1298,7 @@ def design_sequences(
 
     # --- toeholds: one stickydesign call per length
     lay = _Layout(domains, strands, k)
-    if 2 * len(lay.win) > 4**k:
-        raise DesignError(
-            f"max_shared_kmer={k} is infeasible: the domains hold {len(lay.win)} {k}-mers, "
-            f"which with their reverse complements exceed the {4**k} distinct {k}-mers; "
-            f"raise max_shared_kmer to at least {k + 1}"
-        )
+    _check_alphabet(domains, k, three_letter)
     seq = np.zeros(lay.total, np.uint8)
     index = {n: i for i, n in enumerate(lay.names)}
     by_len: dict[int, list[str]] = {}
@@ -744,11 +1306,26 @@ def design_sequences(
         if d.kind == "toehold":
             by_len.setdefault(int(d.length), []).append(d.name)
     chosen: dict[str, tuple[str, str, float, tuple[float, float]]] = {}
+    spurious_used = TOEHOLD_MAXSPURIOUS if toehold_maxspurious is None else toehold_maxspurious
     for length in sorted(by_len):
         names = by_len[length]
-        found = _design_toeholds(
-            names, length, toehold_dG, toehold_dev, temperature_C, seed, three_letter
-        )
+        if toehold_maxspurious is not None:
+            found = _design_toeholds(
+                names,
+                length,
+                toehold_dG,
+                toehold_dev,
+                temperature_C,
+                seed,
+                three_letter,
+                toehold_maxspurious,
+            )
+        else:
+            found = _design_toeholds_default(
+                names, length, toehold_dG, toehold_dev, temperature_C, seed, three_letter
+            )
+            spurious_used = max(spurious_used, found[1])
+            found = found[0]
         chosen.update(zip(names, found, strict=True))
     rng = np.random.default_rng(seed)
     _place_toeholds(chosen, by_len, lay, seq, index, strands, rng)
@@ -757,16 +1334,85 @@ def design_sequences(
     th_range = {n: c[3] for n, c in chosen.items()}
 
     # --- long domains
-    search = _design_long(seq, lay, gc_range, rng, max_seconds, k, three_letter)
+    search, timings, ssm, hard = _design_long(
+        seq, lay, gc_range, rng, max_seconds, k, three_letter, steps
+    )
+    n_defect = 4 * len(complexes) if defect_steps is None else int(defect_steps)
+    if n_defect < 0:
+        raise DesignError(f"defect_steps must be >= 0, got {defect_steps}")
+    if n_defect and lay.mutable.any():
+        t0 = time.monotonic()
+        md = vienna_dna_model(temperature_C, salt_M)
+        defects = _Defects(seq, lay, strands, complexes, targets, md)
+        alphabet = [0, 1, 3] if three_letter else [0, 1, 2, 3]
+        search.update(
+            _refine_defects(
+                seq, lay, ssm, hard, defects, alphabet, rng, n_defect, float(defect_target)
+            )
+        )
+        timings["defect_s"] = round(time.monotonic() - t0, 3)
 
     dom_seqs = {
         n: _decode(seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]])
         for i, n in enumerate(lay.names)
     }
     strand_seqs = {s: _assemble(toks, dom_seqs) for s, toks in strands.items()}
+    complex_checks: list[dict[str, Any]] = []
+    strand_checks: list[dict[str, Any]] = []
+    if checks:
+        complex_checks, strand_checks = vienna_checks(
+            strand_seqs, complexes, targets, temperature_C, salt_M
+        )
+    long_seqs = [dom_seqs[lay.names[i]] for i in lay.long_ids]
+    parameters = {
+        "toehold_dG": float(toehold_dG),
+        "toehold_dev": float(toehold_dev),
+        "temperature_C": float(temperature_C),
+        "salt_M": None if salt_M is None else float(salt_M),
+        "gc_range": [float(gc_range[0]), float(gc_range[1])],
+        "max_shared_kmer": k,
+        "three_letter": bool(three_letter),
+        "max_seconds": float(max_seconds),
+        "ssm_steps": steps,
+        "defect_target": float(defect_target),
+        "defect_steps": n_defect,
+        "forbidden_motifs": list(FORBIDDEN_MOTIFS),
+        "avoided_motifs": list(AVOIDED_MOTIFS),
+        "toehold_energetics": "stickydesign EnergeticsDAOE, 'DT' ends",
+        "toehold_maxspurious": float(spurious_used),
+        "toehold_maxspurious_requested": toehold_maxspurious,
+        "vienna_parameters": "DNA Mathews 2004",
+        "vienna_ensemble": "connected structures of the given strand order",
+    }
+    return SequenceDesign(
+        domains=dom_seqs,
+        strands=strand_seqs,
+        toehold_dG=th_dG,
+        toehold_ends=th_ends,
+        toehold_dG_range=th_range,
+        complex_checks=complex_checks,
+        strand_checks=strand_checks,
+        max_shared_kmer_found=_max_shared_kmer(long_seqs),
+        seed=int(seed),
+        parameters=parameters,
+        search=search,
+        timings=timings,
+    )
 
-    # --- ViennaRNA checks
-    md = vienna_dna_model(temperature_C)
+
+def vienna_checks(
+    strand_seqs: dict[str, str],
+    complexes: dict[str, tuple[list[str], str]],
+    targets: dict[str, str],
+    temperature_C: float = 25.0,
+    salt_M: float | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """ViennaRNA MFE and ensemble defect of each intended complex; MFE of each strand.
+
+    ``targets`` holds each complex's nucleotide-level dot-bracket with ``&`` breaks.
+    Returns (complex checks, strand checks); ΔG in kcal/mol, defects as fractions of nt.
+    """
+    md = vienna_dna_model(temperature_C, salt_M)
     complex_checks: list[dict[str, Any]] = []
     for cname, (snames, db) in complexes.items():
         entry: dict[str, Any] = {
@@ -798,35 +1444,82 @@ def design_sequences(
                 "unpaired_fraction": structure.count(".") / len(s),
             }
         )
+    return complex_checks, strand_checks
 
-    long_seqs = [dom_seqs[lay.names[i]] for i in lay.long_ids]
-    parameters = {
-        "toehold_dG": float(toehold_dG),
-        "toehold_dev": float(toehold_dev),
-        "temperature_C": float(temperature_C),
-        "gc_range": [float(gc_range[0]), float(gc_range[1])],
-        "max_shared_kmer": k,
-        "three_letter": bool(three_letter),
-        "max_seconds": float(max_seconds),
-        "forbidden_runs": ["GGGG", "CCCC", "AAAAA", "TTTTT"],
-        "toehold_energetics": "stickydesign EnergeticsDAOE, 'DT' ends",
-        "toehold_maxspurious": TOEHOLD_MAXSPURIOUS,
-        "vienna_parameters": "DNA Mathews 2004",
-        "vienna_ensemble": "connected structures of the given strand order",
+
+def target_structures(
+    domains: list[DomainSpec],
+    strands: dict[str, list[str]],
+    complexes: dict[str, tuple[list[str], str]],
+) -> dict[str, str]:
+    """Nucleotide-level dot-bracket (``&`` between strands) of every intended complex."""
+    by_name = {d.name: d for d in domains}
+    return {
+        cname: _target_structure(cname, list(sn), db, strands, by_name)
+        for cname, (sn, db) in complexes.items()
     }
-    return SequenceDesign(
-        domains=dom_seqs,
-        strands=strand_seqs,
-        toehold_dG=th_dG,
-        toehold_ends=th_ends,
-        toehold_dG_range=th_range,
-        complex_checks=complex_checks,
-        strand_checks=strand_checks,
-        max_shared_kmer_found=_max_shared_kmer(long_seqs),
-        seed=int(seed),
-        parameters=parameters,
-        search=search,
-    )
+
+
+def _kmer_need(domains: list[DomainSpec], k: int) -> int:
+    """Windows of ``k`` nt inside domains (each must be a distinct k-mer)."""
+    return sum(max(0, int(d.length) - k + 1) for d in domains)
+
+
+def _kmer_supply(k: int, three_letter: bool) -> int:
+    """Distinct k-mers available to them (with their complements kept distinct too)."""
+    return 3**k if three_letter else 4**k // 2
+
+
+def _default_kmer(domains: list[DomainSpec], three_letter: bool) -> int:
+    k = 7
+    while _kmer_need(domains, k) > _kmer_supply(k, three_letter) // 4:
+        k += 1
+    return k
+
+
+def _check_alphabet(domains: list[DomainSpec], k: int, three_letter: bool) -> None:
+    """Pigeonhole check: enough distinct ``k``-mers for every domain window (one line)."""
+    need = functools.partial(_kmer_need, domains)
+
+    def have(kk: int) -> int:
+        return _kmer_supply(kk, three_letter)
+
+    if need(k) > have(k):
+        kk = k + 1
+        while need(kk) > have(kk):
+            kk += 1
+        alpha = "three-letter (A/C/T)" if three_letter else "four-letter"
+        raise DesignError(
+            f"too many domains for the {alpha} alphabet: max_shared_kmer={k} needs "
+            f"{need(k)} distinct {k}-mers (with their complements) but only {have(k)} exist; "
+            f"raise max_shared_kmer to at least {kk}"
+            + (" or use the four-letter alphabet" if three_letter else "")
+        )
+
+
+def _design_toeholds_default(
+    names: list[str],
+    length: int,
+    target: float,
+    dev: float,
+    temperature_C: float,
+    seed: int,
+    three_letter: bool,
+) -> tuple[list[tuple[str, str, float, tuple[float, float]]], float]:
+    """Toeholds at the default spurious limit, relaxed in :data:`TOEHOLD_MAXSPURIOUS_FALLBACK`
+    order only when stickydesign cannot supply enough; returns (toeholds, limit used)."""
+    limits = (TOEHOLD_MAXSPURIOUS, *TOEHOLD_MAXSPURIOUS_FALLBACK)
+    for n, ms in enumerate(limits):
+        last = n == len(limits) - 1
+        try:
+            found = _design_toeholds(
+                names, length, target, dev, temperature_C, seed, three_letter, ms, advise=last
+            )
+            return found, ms
+        except DesignError as err:
+            if last or "found only" not in str(err):
+                raise
+    raise AssertionError("unreachable")
 
 
 def _assemble(tokens: Iterable[str], dom_seqs: dict[str, str]) -> str:

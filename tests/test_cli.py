@@ -52,9 +52,13 @@ def test_build_writes_the_design_folder(tmp_path):
         "verification.json",
         "domains.txt",
         "strands.fasta",
+        "complexes.txt",
         "order.csv",
         "mix.csv",
         "sequence_checks.json",
+        "scores.md",
+        "scores.json",
+        "candidates.csv",
         "counts.json",
         "kinetics.png",
         "kinetics.json",
@@ -63,7 +67,8 @@ def test_build_writes_the_design_folder(tmp_path):
     v = json.loads((out / "verification.json").read_text())
     assert v["verdict"] is True and v["decided_by"] == "crn-bisimulation"
     order = (out / "order.csv").read_text().splitlines()
-    assert order[0] == "name,sequence,length,scale,purification" and len(order) == 11
+    assert order[0] == "name,sequence,length,scale,purification,plate,well"
+    assert len(order) == 11
     for row in order[1:]:
         name, seq, n, *_ = row.split(",")
         assert set(seq) <= set("ACGT") and len(seq) == int(n)

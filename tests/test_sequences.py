@@ -7,7 +7,14 @@ import json
 import pytest
 
 from dsdcrn.errors import DesignError
-from dsdcrn.sequences import DomainSpec, SequenceDesign, design_sequences
+from dsdcrn.sequences import (
+    FORBIDDEN_MOTIFS,
+    DomainSpec,
+    SequenceDesign,
+    _default_kmer,
+    design_sequences,
+    find_motifs,
+)
 
 TARGET_DG = 7.7
 DEV = 0.5
@@ -87,6 +94,17 @@ def test_strands_assembled_and_free_of_runs(design: SequenceDesign) -> None:
     for name, s in design.strands.items():
         assert "GGGG" not in s and "CCCC" not in s, (name, s)
         assert "AAAAA" not in s and "TTTTT" not in s, (name, s)
+        assert not find_motifs(s, FORBIDDEN_MOTIFS), (name, s)  # also 6 A/T or 6 G/C in a row
+    assert find_motifs("AATATTC", ("WWWWWW",)) == [(0, "WWWWWW")]
+
+
+def test_three_phases_ran(design: SequenceDesign) -> None:
+    s = design.search
+    assert s["final_violations"] == 0
+    assert s["ssm_steps"] == 2 * 45  # twice the long-domain nucleotides
+    assert s["ssm_final_score"] <= s["ssm_initial_score"]
+    assert s["defect_final_max"] <= s["defect_initial_max"]
+    assert design.parameters["toehold_maxspurious"] == 0.4  # Srinivas 2017, not relaxed
 
 
 def test_gate_duplex_folds_to_target(design: SequenceDesign) -> None:
@@ -142,3 +160,26 @@ def test_bad_structure_raises() -> None:
     bad = {"gate": (["G_top", "G_bot"], "( . + ) ) .")}
     with pytest.raises(DesignError, match="not complementary"):
         design_sequences(_domains(), STRANDS, bad)
+
+
+def test_too_many_domains_for_the_alphabet() -> None:
+    domains = [DomainSpec(f"x{i}", 20, "long") for i in range(160)]
+    strands = {f"S{i}": [f"x{i}"] for i in range(160)}
+    with pytest.raises(DesignError) as info:
+        design_sequences(domains, strands, {}, max_shared_kmer=7)
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert "alphabet" in msg and "max_shared_kmer=7" in msg and "2187" in msg
+    # left to its default, k grows with the system instead
+    assert _default_kmer(domains, True) > 7 == _default_kmer(_domains(), True)
+
+
+def test_strict_toehold_spurious_limit_suggests_settings() -> None:
+    domains = [DomainSpec(f"t{i}", 6, "toehold") for i in range(12)]
+    strands = {f"S{i}": [f"t{i}"] for i in range(12)}
+    with pytest.raises(DesignError) as info:
+        design_sequences(domains, strands, {}, toehold_maxspurious=0.4)
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert "maximum spurious 0.4" in msg and "12 toehold(s) of 6 nt" in msg
+    assert "stickydesign finds" in msg and "toehold_maxspurious=0.5" in msg

@@ -1,0 +1,144 @@
+"""Time sequence design: best of N for the oscillator and a Nagipogu-Reif circuit (d = 2).
+
+For the rock-paper-scissors oscillator (soloveichik2010) and the Nagipogu-Reif linear
+circuit with input dimension 2: wall time of best-of-N design on ``--jobs`` processes,
+designs per minute, seconds per scoring of one candidate, and the winner's acceptance
+figures; for the oscillator also the same design on one process as a baseline (and
+whether the winner is the same).  Then the speed-up of the vectorised spurious k-mer
+scoring over the plain Python reference implementation of the same score, on each
+winner, in this process.
+
+    python benchmarks/bench_design.py [--candidates 4] [--jobs 2] [--d2-candidates 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from dsdcrn.candidates import best_of
+from dsdcrn.crn import CRN, parse_crn
+from dsdcrn.pipeline import design_problem
+from dsdcrn.seqscore import score_design
+from dsdcrn.sequences import DesignProblem, domain_layout
+from dsdcrn.spurious import SpuriousScorer, count_spurious, count_spurious_reference, strand_labels
+from dsdcrn.translate import compile_crn
+
+OSCILLATOR = "A + B -> 2B\nB + C -> 2C\nC + A -> 2A\nA @initial 10\nB @initial 10\nC @initial 10\n"
+
+
+def linear_circuit_d2(unit_nM: float = 10.0) -> CRN:
+    """Nagipogu-Reif linear circuit, input dimension 2, dual rail (p/m), per-input Z_i."""
+    lines = []
+    for i in (1, 2):
+        for s in "pm":
+            for r in "pm":
+                z = "p" if s == r else "m"
+                lines.append(f"P{i}{s} + X{i}{r} -> P{i}{s} + X{i}{r} + Z{i}{z}")
+        lines += [f"Hp -> Hp + Z{i}p", f"Hm -> Hm + Z{i}m", f"Z{i}p + Z{i}m ->"]
+        for s in "pm":
+            for r in "pm":
+                o = "p" if s == r else "m"
+                lines.append(f"Z{i}{s} + W{i}{r} -> Z{i}{s} + W{i}{r} + O{o}")
+    lines += ["Op ->", "Om ->"]
+    init = {"P1p": 1.0, "P1m": 0.2, "P2p": 0.2, "P2m": 0.6, "X1p": 0.5, "X2m": 0.3}
+    init |= {"Hp": 0.1, "W1p": 1.2, "W1m": 0.2, "W2p": 0.8, "W2m": 0.2}
+    lines += [f"{s} @initial {v * unit_nM:g} nM" for s, v in init.items()]
+    return parse_crn("\n".join(lines) + "\n", source="<bench>", name="nagipogu_reif_d2")
+
+
+def _time(f, repeat: int) -> tuple[float, object]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = f()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def kmer_speedup(problem: DesignProblem, design, repeat: int = 3) -> None:
+    """Vectorised against plain Python k-mer scoring of one design (same counts)."""
+    spans = domain_layout(problem.domains)
+    vec = np.zeros(sum(n for _, n in spans.values()), np.uint8)
+    for name, (start, n) in spans.items():
+        vec[start : start + n] = ["ACGT".index(b) for b in design.domains[name]]
+    labels = strand_labels(spans, problem.strands)
+    t_ref, ref = _time(lambda: count_spurious_reference(vec, labels), max(1, repeat - 1))
+    t_vec, fast = _time(lambda: count_spurious(vec, labels), repeat)
+    scorer = SpuriousScorer(labels)
+    t_call, again = _time(lambda: scorer(vec), repeat)
+    assert ref.counts == fast.counts == again.counts, "vectorised and reference disagree"
+    n_win = sum(len(x) for x in labels)
+    print(
+        f"  k-mer scoring (k = 6..12, one-mismatch k = 8..12, {len(labels)} strands, "
+        f"{n_win} nt): plain Python {t_ref * 1e3:.0f} ms; vectorised {t_vec * 1e3:.1f} ms "
+        f"(x{t_ref / t_vec:.1f}), index reused {t_call * 1e3:.1f} ms (x{t_ref / t_call:.1f}); "
+        "same counts"
+    )
+
+
+def run(name: str, problem: DesignProblem, n: int, jobs: int, serial: bool) -> None:
+    print(
+        f"{name}: {len(problem.strands)} strands, "
+        f"{sum(len(t) for t in problem.strands.values())} domain tokens, "
+        f"{sum(d.length for d in problem.domains)} nt to design"
+    )
+    t0 = time.perf_counter()
+    best = best_of(problem, n=n, seed=0, jobs=jobs)
+    wall = time.perf_counter() - t0
+    w = best.winner
+    print(
+        f"  best of {n} on {jobs} process(es): {wall:.1f} s, {60 * n / wall:.2f} designs/min "
+        f"(per candidate: design + scoring {np.mean([c.seconds for c in best.candidates]):.1f} s)"
+    )
+    if serial and jobs > 1:
+        t0 = time.perf_counter()
+        base = best_of(problem, n=n, seed=0, jobs=1)
+        w1 = time.perf_counter() - t0
+        same = base.ranking.winner == best.ranking.winner and all(
+            a.design.strands == b.design.strands
+            for a, b in zip(base.candidates, best.candidates, strict=True)
+        )
+        print(
+            f"  baseline, 1 process: {w1:.1f} s; speed-up x{w1 / wall:.2f}; "
+            f"same candidates and winner: {same}"
+        )
+    t1, _ = _time(lambda: score_design(problem, w.design, jobs=1), 1)
+    tj, _ = _time(lambda: score_design(problem, w.design, jobs=jobs), 1)
+    print(f"  scoring one candidate: {t1:.2f} s on 1 process, {tj:.2f} s on {jobs}")
+    m = w.scores.metrics
+    defects = [r["ensemble_defect"] for r in w.scores.complexes if not r.get("skipped")]
+    dev = max(abs(g - 7.7) for g in w.design.toehold_dG.values())
+    print(
+        f"  winner {w.index}: toehold |dG - 7.7| <= {dev:.2f} kcal/mol; ensemble defect max "
+        f"{max(defects):.1%} over {len(defects)} complexes; strongest unintended dimer "
+        f"{m['Dimer dG min']:.2f} kcal/mol ({int(m['Spurious dimers'])} below threshold); "
+        f"BN% max {m['BN% max']:.2f}; TSI max {m['TSI max']:.2f} %; Max-BM {m['Max-BM']:.0f}"
+    )
+    kmer_speedup(problem, w.design)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--candidates", type=int, default=4, help="oscillator candidates")
+    ap.add_argument("--d2-candidates", type=int, default=2, help="d = 2 circuit candidates")
+    ap.add_argument("--jobs", type=int, default=2, help="processes")
+    ap.add_argument("--skip-d2", action="store_true", help="oscillator only")
+    args = ap.parse_args()
+    osc = compile_crn(parse_crn(OSCILLATOR, name="rps"), "soloveichik2010")
+    run("rock-paper-scissors oscillator", design_problem(osc), args.candidates, args.jobs, True)
+    if not args.skip_d2:
+        d2 = compile_crn(linear_circuit_d2(), "soloveichik2010")
+        run(
+            "Nagipogu-Reif linear circuit, d = 2",
+            design_problem(d2),
+            args.d2_candidates,
+            args.jobs,
+            False,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""Best of N: design candidates in parallel, score each, keep the meta-ranked winner.
+
+Candidate ``i`` is designed with its own seed, drawn from ``numpy.random.SeedSequence(seed)``
+spawned child ``i``, so it does not depend on how many candidates are made, on the
+number of processes, or on the order they finish in: the winner is the same for the
+same seed whatever the number of cores.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import DesignError
+from .ranking import Ranking, rank_candidates
+from .seqscore import METRICS, ScoreOptions, ScoreReport, score_design
+from .sequences import DesignProblem, SequenceDesign, target_structures, vienna_checks
+
+__all__ = ["BestOf", "Candidate", "DesignOptions", "best_of", "candidate_seeds"]
+
+
+@dataclass
+class DesignOptions:
+    """Sequence-design settings shared by every candidate (see :func:`design_sequences`).
+
+    Units: kcal/mol for energies, °C, M Na+, nt; ``None`` picks the designer's default.
+    """
+
+    toehold_dG: float = 7.7
+    toehold_dev: float = 0.5
+    toehold_maxspurious: float | None = None
+    temperature_C: float = 25.0
+    salt_M: float | None = None
+    gc_range: tuple[float, float] = (0.35, 0.65)
+    max_shared_kmer: int | None = None
+    three_letter: bool = True
+    ssm_steps: int | None = None
+    defect_target: float = 0.04
+    defect_steps: int | None = None
+    max_seconds: float = 120.0
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`dsdcrn.sequences.design_sequences`."""
+        return asdict(self)
+
+
+@dataclass
+class Candidate:
+    """One candidate design and its scores."""
+
+    index: int
+    seed: int
+    design: SequenceDesign
+    scores: ScoreReport
+    seconds: float
+
+
+@dataclass
+class BestOf:
+    """Every candidate, the ranking, and the winner."""
+
+    candidates: list[Candidate]
+    ranking: Ranking
+    seed: int
+    weights: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def winner(self) -> Candidate:
+        return self.candidates[self.ranking.winner]
+
+    def scores_csv(self) -> str:
+        """One row per candidate: seed, every metric, meta-rank sum, winner flag."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        metrics = list(self.ranking.metrics)
+        w.writerow(["candidate", "seed", *metrics, "meta_rank_sum", "winner"])
+        for c, total in zip(self.candidates, self.ranking.total, strict=True):
+            w.writerow(
+                [
+                    c.index,
+                    c.seed,
+                    *(f"{c.scores.metrics[m]:.6g}" for m in metrics),
+                    int(total),
+                    int(c.index == self.ranking.winner),
+                ]
+            )
+        return buf.getvalue()
+
+    def summary(self) -> str:
+        """Markdown: how the winner was chosen."""
+        r = self.ranking
+        lines = [
+            f"Best of {len(self.candidates)} candidate(s) (seed {self.seed}; candidate i uses "
+            "seed SeedSequence(seed).spawn(N)[i]); meta-ranking as Piperine's selectseq "
+            "(`dsdcrn.ranking`).  Winner: candidate "
+            f"{r.winner} (sum of meta-ranks {int(r.total[r.winner])}).",
+            "",
+            "| candidate | seed | sum of meta-ranks | " + " | ".join(_META_SHORT) + " |",
+            "|---:|---:|---:|" + "---:|" * len(_META_SHORT),
+        ]
+        for c in self.candidates:
+            mr = " | ".join(str(int(x)) for x in r.meta_ranks[c.index])
+            lines.append(f"| {c.index} | {c.seed} | {int(r.total[c.index])} | {mr} |")
+        return "\n".join(lines) + "\n"
+
+
+_META_SHORT = ("worst", "worst w.", "sum", "sum w.", "excess", "excess w.", "bad %", "bad % w.")
+
+
+def candidate_seeds(seed: int, n: int) -> list[int]:
+    """Seed of each candidate: 32 bits from ``SeedSequence(seed).spawn(n)[i]``."""
+    if int(seed) < 0:
+        raise DesignError(f"seed must be a non-negative integer, got {seed}")
+    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(n)]
+
+
+def _one(args: tuple) -> tuple[SequenceDesign, ScoreReport, float]:
+    problem, seed, dopts, sopts, jobs = args
+    t0 = time.perf_counter()
+    design = problem.design(seed=seed, checks=False, **dopts.kwargs())
+    scores = score_design(problem, design, sopts, jobs=jobs)
+    return design, scores, time.perf_counter() - t0
+
+
+def best_of(
+    problem: DesignProblem,
+    n: int = 1,
+    seed: int = 0,
+    jobs: int = 1,
+    design_options: DesignOptions | None = None,
+    score_options: ScoreOptions | None = None,
+    weights: dict[str, float] | None = None,
+    checks: bool = True,
+) -> BestOf:
+    """Design ``n`` candidates, score them, and choose one by meta-ranking.
+
+    Parameters
+    ----------
+    problem : DesignProblem
+        The domain-level system.
+    n : int
+        Candidates (>= 1).
+    seed : int
+        Master seed (>= 0); candidate seeds come from :func:`candidate_seeds`.
+    jobs : int
+        Processes: candidates run in parallel; with one candidate, its scoring does.
+    design_options, score_options : DesignOptions, ScoreOptions
+        Settings of the designer and of the scoring.
+    weights : dict[str, float] or None
+        Meta-ranking weights (percent); ``None``: :data:`dsdcrn.ranking.DEFAULT_WEIGHTS`.
+    checks : bool
+        Add ViennaRNA checks (``complex_checks``, ``strand_checks``) to the winner.
+
+    Returns
+    -------
+    BestOf
+        Candidates in index order, the ranking, and the winner.
+    """
+    if n < 1:
+        raise DesignError(f"number of candidates must be >= 1, got {n}")
+    if jobs < 1:
+        raise DesignError(f"jobs must be >= 1, got {jobs}")
+    dopts = design_options or DesignOptions()
+    sopts = score_options or ScoreOptions(
+        temperature_C=dopts.temperature_C, salt_M=dopts.salt_M, toehold_dG=dopts.toehold_dG
+    )
+    seeds = candidate_seeds(seed, n)
+    workers = min(jobs, n)
+    args = [(problem, s, dopts, sopts, 1 if workers > 1 else jobs) for s in seeds]
+    if workers > 1:
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+            results = list(ex.map(_one, args))
+    else:
+        results = [_one(a) for a in args]
+    cands = [
+        Candidate(i, s, d, sc, round(t, 3))
+        for i, (s, (d, sc, t)) in enumerate(zip(seeds, results, strict=True))
+    ]
+    higher = {m: hb for m, (hb, _) in METRICS.items()}
+    ranking = rank_candidates([c.scores.metrics for c in cands], higher, weights)
+    best = cands[ranking.winner]
+    if checks:
+        targets = target_structures(problem.domains, problem.strands, problem.complexes)
+        best.design.complex_checks, best.design.strand_checks = vienna_checks(
+            best.design.strands, problem.complexes, targets, dopts.temperature_C, dopts.salt_M
+        )
+    return BestOf(cands, ranking, int(seed), dict(ranking.weights))

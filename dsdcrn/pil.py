@@ -1,0 +1,144 @@
+"""Read a domain-level PIL file into a sequence-design problem.
+
+The kernel-notation PIL that ``dsdcrn compile`` writes and Peppercorn reads, whether
+from dsdcrn or written by hand::
+
+    # comment
+    length a = 6                 # also 'domain a = 6' or 'sequence a = NNNNNN'
+    length b = 15
+    X = b a @initial 10 nM       # a complex: kernel notation, optional concentration
+    G = a( b( + ) ) @constant 1 uM
+    complex H = b* a*            # the 'complex' keyword is optional
+
+Domains of ``toehold_max_nt`` nt or fewer (default 9) but at least 4 are toeholds
+(designed with stickydesign), all others long domains.  Strands are the distinct domain
+sequences of the complexes' strands, each named after the first complex holding it
+(``C`` for a single-stranded complex, else ``C_s1``, ``C_s2`` ...), as
+:meth:`dsdcrn.dsd.DomainSystem.strands` does.  Bad input raises
+:class:`dsdcrn.errors.DesignError` as ``FILE:LINE: problem``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .dsd import parse_kernel
+from .errors import DesignError, SchemeError
+from .sequences import DesignProblem, DomainSpec
+
+__all__ = ["TOEHOLD_MAX_NT", "parse_pil", "read_pil"]
+
+TOEHOLD_MAX_NT = 9
+_NAME = r"[A-Za-z_][A-Za-z0-9_\-.]*"
+_LEN = re.compile(rf"^(length|domain)\s+({_NAME})\s*=\s*(\d+)\s*$")
+_SEQ = re.compile(rf"^sequence\s+({_NAME})\s*=\s*([ACGTUNacgtun]+)\s*$")
+_CPLX = re.compile(rf"^(?:complex\s+)?({_NAME})\s*=\s*(.*?)\s*$")
+_CONC = re.compile(
+    r"@\s*(initial|i|constant|c)\s+([0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*(M|mM|uM|µM|nM|pM)?\s*$"
+)
+_UNITS_NM = {"M": 1e9, "mM": 1e6, "uM": 1e3, "µM": 1e3, "nM": 1.0, "pM": 1e-3, None: 1.0}
+
+
+def read_pil(path: str | Path, toehold_max_nt: int = TOEHOLD_MAX_NT) -> DesignProblem:
+    """Read a PIL file (see module doc) into a :class:`DesignProblem`."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as err:
+        raise DesignError(f"{path}: cannot read ({err.strerror or err})") from None
+    return parse_pil(text, str(path), toehold_max_nt)
+
+
+def parse_pil(
+    text: str, source: str = "<string>", toehold_max_nt: int = TOEHOLD_MAX_NT
+) -> DesignProblem:
+    """Parse PIL text (see module doc); ``source`` names it in error messages."""
+    lengths: dict[str, int] = {}
+    complexes: list[tuple[str, list[list[str]], list[str], float, int]] = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        where = f"{source}:{lineno}"
+        m = _LEN.match(line)
+        if m:
+            name, n = m.group(2), int(m.group(3))
+            if n < 1:
+                raise DesignError(f"{where}: domain {name!r} must be at least 1 nt long")
+            _define(lengths, name, n, where)
+            continue
+        m = _SEQ.match(line)
+        if m:
+            _define(lengths, m.group(1), len(m.group(2)), where)
+            continue
+        if line.split()[0] in ("strand", "structure", "kinetic", "reaction", "restingstate"):
+            raise DesignError(
+                f"{where}: '{line.split()[0]}' statements are not supported; write complexes "
+                "in kernel notation (NAME = a( b + ) c*)"
+            )
+        m = _CPLX.match(line)
+        if not m:
+            raise DesignError(f"{where}: expected 'length NAME = N' or 'NAME = kernel'")
+        name, rest = m.group(1), m.group(2)
+        conc = 0.0
+        c = _CONC.search(rest)
+        if c:
+            conc = float(c.group(2)) * _UNITS_NM[c.group(3)]
+            rest = rest[: c.start()].strip()
+        elif "@" in rest:
+            raise DesignError(f"{where}: bad concentration {rest[rest.index('@') :]!r}")
+        if not rest:
+            raise DesignError(f"{where}: complex {name!r} has no domains")
+        try:
+            strands, structure = parse_kernel(rest)
+        except SchemeError as err:
+            raise DesignError(f"{where}: {err}") from None
+        if any(not s for s in strands):
+            raise DesignError(f"{where}: complex {name!r} has an empty strand")
+        if any(cx[0] == name for cx in complexes):
+            raise DesignError(f"{where}: complex {name!r} is defined twice")
+        complexes.append((name, strands, structure, conc, lineno))
+    if not complexes:
+        raise DesignError(f"{source}: no complexes")
+    strands_out: dict[str, list[str]] = {}
+    seen: dict[tuple[str, ...], str] = {}
+    cx_out: dict[str, tuple[list[str], str]] = {}
+    concs: dict[str, float] = {}
+    for name, strands, structure, conc, lineno in complexes:
+        for s in strands:
+            for tok in s:
+                if tok.rstrip("*") not in lengths:
+                    raise DesignError(
+                        f"{source}:{lineno}: domain {tok.rstrip('*')!r} has no length "
+                        "(add 'length NAME = N')"
+                    )
+        names = []
+        for i, s in enumerate(strands):
+            key = tuple(s)
+            if key not in seen:
+                sname = name if len(strands) == 1 else f"{name}_s{i + 1}"
+                if sname in strands_out:
+                    sname = f"{sname}_{len(strands_out)}"
+                seen[key] = sname
+                strands_out[sname] = list(s)
+            names.append(seen[key])
+        cx_out[name] = (names, " ".join(structure))
+        concs[name] = conc
+    used = {t.rstrip("*") for s in strands_out.values() for t in s}
+    domains = [
+        DomainSpec(d, n, "toehold" if 4 <= n <= toehold_max_nt else "long")
+        for d, n in lengths.items()
+        if d in used
+    ]
+    return DesignProblem(domains, strands_out, cx_out, concs)
+
+
+def _define(lengths: dict[str, int], name: str, n: int, where: str) -> None:
+    if name.endswith("*"):
+        raise DesignError(f"{where}: domain names may not end in '*'")
+    if name in lengths and lengths[name] != n:
+        raise DesignError(
+            f"{where}: domain {name!r} defined again with {n} nt (was {lengths[name]} nt)"
+        )
+    lengths[name] = n

@@ -1,0 +1,820 @@
+"""Scores of a sequence design: every metric Piperine ranks, and more.
+
+Thermodynamics: ViennaRNA with DNA (Mathews 2004) parameters at ``temperature_C``
+(25 °C) and ViennaRNA's standard salt (1.021 M Na+, about 1 M) unless ``salt_M`` is set;
+multi-strand ensembles are the connected structures of one strand order (ViennaRNA),
+with ``RT ln 2`` added for the symmetry of a homodimer; concentrations at equilibrium
+come from :func:`dsdcrn.equilibrium.equilibrium`.  Toehold energies: stickydesign
+DAOE 'DT' ends.  As in Piperine, TSI, TO and BN% put each strand at ``reference_nM``
+(1 µM) unless a design concentration is stated.  *Free strands* are all strands but the
+gate base strands (:func:`base_strands`), which stay in their duplexes and expose only
+toeholds (scored by TO); an *unintended pair* is two free strands (or one with itself)
+without designed complementarity: no domain of one appears complemented in the other.
+
+Metrics (unit; ↑ higher is better, otherwise lower is), as in Srinivas et al. 2017 and
+Piperine's ``tdm.py`` / ``selectseq.py`` unless marked *new*:
+
+``TSI avg``, ``TSI max`` (%)
+    Spurious dimers.  For each unintended pair at ``reference_nM`` each (homodimers
+    competing), the percentage of each strand held in the pair's dimer; a free strand's
+    TSI sums this over its unintended partners; mean and maximum over free strands
+    (Piperine: top strands).
+``TO avg``, ``TO max`` (%)
+    Toehold occlusion.  For each toehold ``t``, its complement ``t*`` as a lone oligo
+    with each free strand that does not contain ``t``, at ``reference_nM`` each: the
+    percentage of ``t*`` bound, summed over those strands; mean and maximum over toeholds.
+``WS-BM``, ``Max-BM`` (–, nt)
+    Longest shared stretch ``L`` (identical or complementary) between each pair of
+    branch-migration (long) domains, a domain with its own complement included:
+    ``sum 2^(min(L, 10) - 5)`` over pairs with ``L >= 5``, and the largest ``L``.
+``SSU min``, ``SSU avg`` (↑, probability)
+    Unpaired probability of each nucleotide of each free strand alone: the minimum over
+    all, and the mean over strands of each strand's mean (Piperine: top strands).
+``SSTU min``, ``SSTU avg`` (↑, probability)
+    The same over toehold nucleotides (toeholds and their complements) only.
+``BN% max``, ``BN% avg`` (%)
+    Bad nucleotides of each intended complex of at most 8 strands in its own test tube:
+    ``100 (n(φ) min(x, c0) + N max(c0 - x, 0)) / (N c0)`` with ``n(φ)`` the ensemble
+    defect in nt, ``N`` nucleotides, ``c0`` its intended concentration (``reference_nM``
+    when none) and ``x`` its predicted equilibrium concentration (NUPACK's normalised
+    test-tube defect; Piperine divides by paired nucleotides instead).
+``WSAS``, ``WSIS``, ``WSAS-M``, ``WSIS-M`` (– per strand)
+    Weighted spurious complementary k-mer pairs within strands (WSAS, Piperine's
+    "WSI-Intra") and between strands (WSIS, "WSI-Inter"), exact and with one mismatch
+    (-M); weights ``k - 5`` for k = 6..12 (:mod:`dsdcrn.spurious`).
+``WSID``, ``WSID-M`` (– per strand; *new*)
+    The same for spurious identical k-mers (sequence symmetry).
+``Spurious`` (– per strand)
+    Sum of the six weighted k-mer scores above.
+``Verboten`` (–)
+    Motif occurrences in all strands: 1000 per forbidden motif
+    (:data:`dsdcrn.sequences.FORBIDDEN_MOTIFS`), 1 per GGG or CCC.
+``dG error``, ``dG range`` (kcal/mol)
+    Toehold binding energy in each sequence context it occurs in (the strand's bases
+    flanking the toehold; a missing flank averages the four bases): mean over toeholds
+    of ``|mean context energy - toehold_dG|``, and max minus min over all contexts.
+``Dimer dG min`` (↑, kcal/mol; *new*)
+    The most negative binding free energy of an unintended pair of distinct strands:
+    MFE of the dimer minus the MFEs of the strands alone.
+``Spurious dimers`` (count; *new*)
+    Unintended pairs of distinct strands binding below ``dimer_threshold``.
+``Yield min``, ``Yield avg`` (↑, %; *new*)
+    Predicted equilibrium yield ``100 x / c0`` of each intended complex of at most 8
+    strands against every sub-complex of its strands (all subsets up to 4 strands,
+    pairs above), in the intended order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .equilibrium import equilibrium, rt
+from .errors import DesignError
+from .sequences import (
+    AVOIDED_MOTIFS,
+    FORBIDDEN_MOTIFS,
+    DesignProblem,
+    SequenceDesign,
+    domain_layout,
+    find_motifs,
+    target_structures,
+    vienna_dna_model,
+)
+from .spurious import _join, count_spurious, strand_labels
+
+__all__ = [
+    "DIMER_DG_THRESHOLD",
+    "METRICS",
+    "ScoreOptions",
+    "ScoreReport",
+    "base_strands",
+    "score_design",
+    "unintended_pairs",
+]
+
+#: Default ``dimer_threshold`` (kcal/mol): an unintended pair binding below it is a
+#: spurious dimer.  A binding ΔG of -6 kcal/mol means K = exp(6 / RT) = 2.5e4 /M at 25 °C:
+#: at 1 µM each, about 2.5 % of either strand paired (more through the ensemble).
+DIMER_DG_THRESHOLD = -6.0
+
+#: name -> (higher is better, unit)
+METRICS: dict[str, tuple[bool, str]] = {
+    "TSI avg": (False, "%"),
+    "TSI max": (False, "%"),
+    "TO avg": (False, "%"),
+    "TO max": (False, "%"),
+    "WS-BM": (False, ""),
+    "Max-BM": (False, "nt"),
+    "SSU min": (True, ""),
+    "SSU avg": (True, ""),
+    "SSTU min": (True, ""),
+    "SSTU avg": (True, ""),
+    "BN% max": (False, "%"),
+    "BN% avg": (False, "%"),
+    "WSAS": (False, ""),
+    "WSIS": (False, ""),
+    "WSAS-M": (False, ""),
+    "WSIS-M": (False, ""),
+    "WSID": (False, ""),
+    "WSID-M": (False, ""),
+    "Verboten": (False, ""),
+    "Spurious": (False, ""),
+    "dG error": (False, "kcal/mol"),
+    "dG range": (False, "kcal/mol"),
+    "Dimer dG min": (True, "kcal/mol"),
+    "Spurious dimers": (False, ""),
+    "Yield min": (True, "%"),
+    "Yield avg": (True, "%"),
+}
+
+_COMP = str.maketrans("ACGT", "TGCA")
+
+
+def _revcomp(s: str) -> str:
+    return s[::-1].translate(_COMP)
+
+
+@dataclass
+class ScoreOptions:
+    """Conditions of the scoring; units in the names."""
+
+    temperature_C: float = 25.0
+    salt_M: float | None = None  # None: ViennaRNA's standard 1.021 M Na+
+    reference_nM: float = 1000.0  # Piperine's 1 µM per strand
+    toehold_dG: float = 7.7  # kcal/mol, target of the dG error
+    dimer_threshold: float = DIMER_DG_THRESHOLD  # kcal/mol
+    max_complex_strands: int = 8
+
+
+@dataclass
+class ScoreReport:
+    """All scores of one design.
+
+    Attributes
+    ----------
+    metrics : dict[str, float]
+        The ranked metrics (:data:`METRICS`).
+    complexes : list[dict]
+        Per intended complex: target and MFE structures, MFE and ensemble ΔG (kcal/mol),
+        ensemble defect (fraction), yield and BN% (%), concentration (nM).
+    pairs : list[dict]
+        Per unintended pair: dimer MFE, binding ΔG (MFE and ensemble, kcal/mol), TSI (%)
+        and dimer percentage at the design's concentrations.
+    strands : list[dict]
+        Per free strand: length, SSU and SSTU (min, mean), design concentration (nM).
+    toeholds : list[dict]
+        Per toehold: binding energy in each context (kcal/mol) and TO (%).
+    kmer_counts : dict
+        Spurious k-mer pair counts (:class:`dsdcrn.spurious.SpuriousCounts`).
+    verboten : list[dict]
+        Motif occurrences (strand, 0-based position, motif).
+    options : dict
+        The :class:`ScoreOptions` used.
+    """
+
+    metrics: dict[str, float]
+    complexes: list[dict[str, Any]] = field(default_factory=list)
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    strands: list[dict[str, Any]] = field(default_factory=list)
+    toeholds: list[dict[str, Any]] = field(default_factory=list)
+    kmer_counts: dict[str, Any] = field(default_factory=dict)
+    verboten: list[dict[str, Any]] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON-serialisable dict (infinite or missing values become ``None``)."""
+        return _clean(asdict(self))
+
+    def spurious_dimers(self, threshold: float | None = None) -> list[dict[str, Any]]:
+        """Unintended pairs of distinct strands binding below ``threshold`` (kcal/mol)."""
+        thr = (
+            self.options.get("dimer_threshold", DIMER_DG_THRESHOLD)
+            if threshold is None
+            else threshold
+        )
+        return [
+            p
+            for p in self.pairs
+            if p["strand_a"] != p["strand_b"]
+            and p["bind_dG_mfe"] is not None
+            and p["bind_dG_mfe"] < thr
+        ]
+
+    def markdown(self) -> str:
+        """The score report (Markdown)."""
+        o = self.options
+        lines = [
+            "# Sequence scores",
+            "",
+            f"ViennaRNA, DNA parameters (Mathews 2004), {o['temperature_C']:g} °C, "
+            + (
+                "ViennaRNA standard salt (1.021 M Na+)"
+                if o["salt_M"] is None
+                else f"{o['salt_M']:g} M Na+"
+            )
+            + f"; strands at {o['reference_nM']:g} nM for TSI, TO and BN% unless a design "
+            "concentration applies.  Definitions: `dsdcrn.seqscore`.",
+            "",
+            "| metric | value |",
+            "|---|---:|",
+        ]
+        for name, value in self.metrics.items():
+            unit = METRICS.get(name, (False, ""))[1]
+            lines.append(f"| {name} | {_fmt(value)}{' ' + unit if unit else ''} |")
+        bad = self.spurious_dimers()
+        lines += [
+            "",
+            f"## Unintended pairs ({len(self.pairs)}; binding ΔG = dimer MFE - strand MFEs)",
+            "",
+            f"{len(bad)} pair(s) of distinct strands bind below {o['dimer_threshold']:g} "
+            "kcal/mol.  Strongest ten:",
+            "",
+            "| strands | binding ΔG (MFE) | binding ΔG (ensemble) | TSI % | dimer % at design |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        ranked = sorted(
+            (p for p in self.pairs if p["bind_dG_mfe"] is not None),
+            key=lambda p: p["bind_dG_mfe"],
+        )
+        for p in ranked[:10]:
+            lines.append(
+                f"| {p['strand_a']} + {p['strand_b']} | {p['bind_dG_mfe']:.2f} | "
+                f"{_fmt(p['bind_dG_ensemble'])} | {_fmt(p['tsi_pct'])} | "
+                f"{_fmt(p['dimer_pct_design'])} |"
+            )
+        lines += [
+            "",
+            "## Intended complexes",
+            "",
+            "| complex | strands | ensemble defect | yield % | BN% | MFE = target |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for c in self.complexes:
+            if c.get("skipped"):
+                lines.append(f"| {c['name']} | {len(c['strands'])} | skipped | | | |")
+                continue
+            lines.append(
+                f"| {c['name']} | {len(c['strands'])} | {c['ensemble_defect']:.1%} | "
+                f"{_fmt(c['yield_pct'])} | {_fmt(c['bn_pct'])} | "
+                f"{'yes' if c['mfe_equals_target'] else 'no'} |"
+            )
+        lines += [
+            "",
+            "## Toeholds",
+            "",
+            "| toehold | sequence | ΔG in context (kcal/mol) | TO % |",
+            "|---|---|---|---:|",
+        ]
+        for t in self.toeholds:
+            ctx = ", ".join(f"{e:.2f}" for e in t["context_dG"])
+            lines.append(f"| {t['name']} | {t['sequence']} | {ctx} | {_fmt(t['to_pct'])} |")
+        if self.verboten:
+            lines += ["", "## Motifs", ""]
+            lines += [f"- {v['strand']} at {v['position']}: {v['motif']}" for v in self.verboten]
+        return "\n".join(lines) + "\n"
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        if not np.isfinite(v):
+            return "n/a"
+        return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
+    return str(v)
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
+
+# --------------------------------------------------------------------------- ViennaRNA work
+_MODELS: dict[tuple, Any] = {}
+
+
+def _model(temperature_C: float, salt_M: float | None, bpp: bool) -> Any:
+    key = (temperature_C, salt_M, bpp)
+    if key not in _MODELS:
+        md = vienna_dna_model(temperature_C, salt_M)
+        md.compute_bpp = int(bpp)
+        _MODELS[key] = md
+    return _MODELS[key]
+
+
+def _fold(item: tuple, temperature_C: float, salt_M: float | None) -> tuple:
+    """One ViennaRNA job.
+
+    ``("single", seq)`` -> (MFE, ensemble ΔG, unpaired probability per nt);
+    ``("multi", seqs)`` -> (MFE, ensemble ΔG, MFE structure);
+    ``("complex", seqs, target)`` -> (MFE, ensemble ΔG, MFE structure, ensemble defect).
+    ΔG in kcal/mol; ``(None, inf, ...)`` when no connected structure exists.
+    """
+    import RNA
+
+    kind = item[0]
+    bpp = kind in ("single", "complex")
+    seqs = (item[1],) if kind == "single" else item[1]
+    fc = RNA.fold_compound("&".join(seqs), _model(temperature_C, salt_M, bpp))
+    structure, mfe = fc.mfe()
+    if mfe >= 1e4:  # no connected structure: the strands cannot pair at all
+        return (None, float("inf"), None) if kind == "multi" else (None, float("inf"), None, 1.0)
+    fc.exp_params_rescale(mfe)
+    _, G = fc.pf()
+    if kind == "single":
+        n = len(seqs[0])
+        P = np.array(fc.bpp())[1 : n + 1, 1 : n + 1]
+        return (float(mfe), float(G), (1.0 - P.sum(axis=0) - P.sum(axis=1)).tolist())
+    lengths = [len(s) for s in seqs]
+    parts, pos = [], 0
+    for n in lengths:
+        parts.append(structure[pos : pos + n])
+        pos += n
+    db = "&".join(parts)
+    if kind == "multi":
+        return (float(mfe), float(G), db)
+    return (float(mfe), float(G), db, float(fc.ensemble_defect(item[2].replace("&", ""))))
+
+
+def _fold_chunk(args: tuple) -> list[tuple]:
+    items, temperature_C, salt_M = args
+    return [_fold(it, temperature_C, salt_M) for it in items]
+
+
+_CHUNK = 32
+#: Fewer ViennaRNA jobs than this run in-process (starting workers costs more).
+_PARALLEL_MIN_ITEMS = 1000
+
+
+def _run(items: list[tuple], opts: ScoreOptions, jobs: int) -> list[tuple]:
+    """Fold every item, in order; in ``jobs`` processes when it pays (same results)."""
+    T, salt = opts.temperature_C, opts.salt_M
+    if jobs <= 1 or len(items) < _PARALLEL_MIN_ITEMS:
+        return [_fold(it, T, salt) for it in items]
+    chunks = [(items[i : i + _CHUNK], T, salt) for i in range(0, len(items), _CHUNK)]
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:
+        return [r for chunk in ex.map(_fold_chunk, chunks) for r in chunk]
+
+
+# --------------------------------------------------------------------------- pieces
+def base_strands(problem: DesignProblem) -> set[str]:
+    """Gate base strands: in each intended complex of several strands, the strand with
+    the most paired nucleotides (ties: more complemented domains, then listed first).
+
+    Base strands stay in their duplex; every other strand is free at some time.
+    """
+    spans = domain_layout(problem.domains)
+    out = set()
+    for cs, db in problem.complexes.values():
+        if len(cs) < 2:
+            continue
+        groups, cur = [], []
+        for tok in db.split():
+            if tok == "+":
+                groups.append(cur)
+                cur = []
+            else:
+                cur.append(tok)
+        groups.append(cur)
+        best, key = None, None
+        for i, (s, g) in enumerate(zip(cs, groups, strict=True)):
+            toks = problem.strands[s]
+            paired = sum(
+                spans[t.rstrip("*")][1] for t, sym in zip(toks, g, strict=True) if sym != "."
+            )
+            k = (paired, sum(t.endswith("*") for t in toks), -i)
+            if key is None or k > key:
+                best, key = s, k
+        out.add(best)
+    return out
+
+
+def unintended_pairs(
+    strands: dict[str, list[str]], among: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """Pairs (a, b), a listed before or equal to b, without designed complementarity.
+
+    ``among`` restricts the pairs to those strands (default: all).
+    """
+    names = list(strands) if among is None else [s for s in strands if s in set(among)]
+    doms = {s: set(toks) for s, toks in strands.items()}
+
+    def comp(tok: str) -> str:
+        return tok[:-1] if tok.endswith("*") else tok + "*"
+
+    out = []
+    for i, a in enumerate(names):
+        ca = {comp(t) for t in doms[a]}
+        for b in names[i:]:
+            if not ca & doms[b]:
+                out.append((a, b))
+    return out
+
+
+def _pair_equilibrium(
+    x_a: float, x_b: float, dAB: float, dAA: float, dBB: float, T: float
+) -> float:
+    """[AB] (M) with strands A, B (M) forming AB, AA and BB (ΔG kcal/mol vs strands)."""
+    comp = np.array([[1, 1], [2, 0], [0, 2]])
+    dG = np.array([dAB, dAA, dBB])
+    ok = np.isfinite(dG)
+    if not ok[0]:
+        return 0.0
+    return float(equilibrium(np.array([x_a, x_b]), comp[ok], dG[ok], T)[0])
+
+
+def _self_equilibrium(x: float, dAA: float, T: float) -> float:
+    """[AA] (M) with strand A (M) forming AA (ΔG kcal/mol vs two strands)."""
+    if not np.isfinite(dAA):
+        return 0.0
+    return float(equilibrium(np.array([x]), np.array([[2]]), np.array([dAA]), T)[0])
+
+
+def _bm_scores(seqs: list[str]) -> tuple[float, int, np.ndarray]:
+    """(WS-BM, Max-BM, matrix of longest shared stretch) over long-domain sequences."""
+    from .spurious import _keys
+
+    n = len(seqs)
+    L = np.zeros((n, n), np.int64)
+    if n == 0:
+        return 0.0, 0, L
+    codes = [
+        np.frombuffer(s.encode().translate(bytes.maketrans(b"ACGT", b"\0\1\2\3")), np.uint8)
+        for s in seqs
+    ]
+    for k in range(5, max(len(c) for c in codes) + 1):
+        fw, rc, own = [], [], []
+        for i, c in enumerate(codes):
+            if len(c) >= k:
+                w = np.lib.stride_tricks.sliding_window_view(c, k)
+                fw.append(_keys(w))
+                rc.append(_keys(3 - w[:, ::-1]))
+                own.append(np.full(len(w), i))
+        if not fw:
+            break
+        f, r, o = np.concatenate(fw), np.concatenate(rc), np.concatenate(own)
+        i1, j1 = _join(f, f)  # identical stretch, distinct domains
+        keep = o[i1] != o[j1]
+        i2, j2 = _join(r, f)  # complementary stretch, a domain with itself included
+        a = np.concatenate([o[i1[keep]], o[i2]])
+        b = np.concatenate([o[j1[keep]], o[j2]])
+        if len(a) == 0:
+            break
+        np.maximum.at(L, (a, b), k)
+        np.maximum.at(L, (b, a), k)
+    iu = np.triu_indices(n)
+    vals = L[iu]
+    ws = float(sum(2.0 ** (min(v, 10) - 5) for v in vals if v >= 5))
+    return ws, int(vals.max()) if len(vals) else 0, L
+
+
+def _toehold_contexts(
+    name: str, strands: dict[str, list[str]], seqs: dict[str, str], spans: dict
+) -> list[tuple[str | None, str | None]]:
+    """(5' flank, 3' flank) of every occurrence of toehold ``name`` (None at strand ends)."""
+    out = []
+    for s, toks in strands.items():
+        pos = 0
+        for tok in toks:
+            n = spans[tok.rstrip("*")][1]
+            if tok == name:
+                left = seqs[s][pos - 1] if pos > 0 else None
+                right = seqs[s][pos + n] if pos + n < len(seqs[s]) else None
+                out.append((left, right))
+            pos += n
+    return out
+
+
+def _context_energies(
+    toehold: str, contexts: list[tuple[str | None, str | None]], energetics: Any
+) -> list[float]:
+    import stickydesign
+
+    out = []
+    for left, right in contexts:
+        lefts = [left] if left else list("ACGT")
+        rights = [right] if right else list("ACGT")
+        ends = [lft + toehold + rgt for lft in lefts for rgt in rights]
+        arr = stickydesign.EndArray([e.lower() for e in ends], "DT")
+        out.append(float(np.mean(energetics.matching_uniform(arr))))
+    return out
+
+
+# --------------------------------------------------------------------------- main
+def score_design(
+    problem: DesignProblem,
+    design: SequenceDesign,
+    options: ScoreOptions | None = None,
+    jobs: int = 1,
+) -> ScoreReport:
+    """Score ``design`` (sequences for ``problem``) on every metric (module doc).
+
+    Parameters
+    ----------
+    problem : DesignProblem
+        Domains, strands, intended complexes and their concentrations (nM).
+    design : SequenceDesign
+        Domain and strand sequences.
+    options : ScoreOptions
+        Temperature (°C), salt (M Na+), reference concentration (nM), toehold target
+        (kcal/mol), dimer threshold (kcal/mol).
+    jobs : int
+        Processes for the ViennaRNA computations (the results do not depend on it).
+
+    Returns
+    -------
+    ScoreReport
+        Metrics and per-complex, per-pair, per-strand and per-toehold tables.
+    """
+    o = options or ScoreOptions()
+    if o.reference_nM <= 0:
+        raise DesignError(f"reference concentration must be positive, got {o.reference_nM:g} nM")
+    T = o.temperature_C
+    RT = rt(T)
+    ln2 = RT * np.log(2.0)
+    ref = o.reference_nM * 1e-9
+    kinds = {d.name: d.kind for d in problem.domains}
+    snames = list(problem.strands)
+    seqs = {s: design.strands[s] for s in snames}
+    design_conc = problem.strand_concentrations_nM()
+    targets = target_structures(problem.domains, problem.strands, problem.complexes)
+
+    # ---- jobs for ViennaRNA
+    items: list[tuple] = []
+    idx: dict[tuple, int] = {}
+
+    def add(key: tuple, item: tuple) -> None:
+        if key not in idx:
+            idx[key] = len(items)
+            items.append(item)
+
+    for s in snames:
+        add(("single", s), ("single", seqs[s]))
+        add(("homo", s), ("multi", (seqs[s], seqs[s])))
+    bases = base_strands(problem)
+    free = [s for s in snames if s not in bases]
+    pairs = unintended_pairs(problem.strands, free)
+    for a, b in pairs:
+        if a != b:
+            add(("pair", a, b), ("multi", (seqs[a], seqs[b])))
+    toeholds = [d.name for d in problem.domains if d.kind == "toehold"]
+    for t in toeholds:
+        tc = _revcomp(design.domains[t])
+        add(("oligo", t), ("single", tc))
+        add(("oligo2", t), ("multi", (tc, tc)))
+        for s in free:
+            if t not in problem.strands[s]:
+                add(("to", t, s), ("multi", (tc, seqs[s])))
+    cx_subsets: dict[str, list[tuple[int, ...]]] = {}
+    for cname, (cs, _) in problem.complexes.items():
+        if len(cs) > o.max_complex_strands:
+            continue
+        add(("cx", cname), ("complex", tuple(seqs[s] for s in cs), targets[cname]))
+        n = len(cs)
+        sizes = range(2, n) if n <= 4 else [2]
+        subs = [c for r in sizes for c in itertools.combinations(range(n), r)]
+        cx_subsets[cname] = subs
+        for sub in subs:
+            key = tuple(cs[i] for i in sub)
+            add(("sub", key), ("multi", tuple(seqs[s] for s in key)))
+    res = _run(items, o, jobs)
+
+    def get(key: tuple) -> tuple:
+        return res[idx[key]]
+
+    single = {s: get(("single", s)) for s in snames}
+    G1 = {s: single[s][1] for s in snames}
+    M1 = {s: single[s][0] for s in snames}
+    dAA = {s: get(("homo", s))[1] - 2 * G1[s] + ln2 for s in snames}
+
+    # ---- unintended pairs: TSI and dimer energies
+    tsi = dict.fromkeys(free, 0.0)
+    pair_rows = []
+    for a, b in pairs:
+        x_a = (design_conc[a] or o.reference_nM) * 1e-9
+        x_b = (design_conc[b] or o.reference_nM) * 1e-9
+        if a == b:
+            mfe, G, db = get(("homo", a))
+            d_self = dAA[a]
+            pct = 100.0 * 2 * _self_equilibrium(ref, d_self, T) / ref
+            pct_design = 100.0 * 2 * _self_equilibrium(x_a, d_self, T) / x_a
+            bind_mfe = None if mfe is None else mfe - 2 * M1[a]
+            bind_ens = d_self - ln2
+        else:
+            mfe, G, db = get(("pair", a, b))
+            dAB = G - G1[a] - G1[b]
+            pct = 100.0 * _pair_equilibrium(ref, ref, dAB, dAA[a], dAA[b], T) / ref
+            ab = _pair_equilibrium(x_a, x_b, dAB, dAA[a], dAA[b], T)
+            pct_design = 100.0 * ab / min(x_a, x_b)
+            bind_mfe = None if mfe is None else mfe - M1[a] - M1[b]
+            bind_ens = dAB
+        tsi[a] += pct
+        if a != b:
+            tsi[b] += pct
+        pair_rows.append(
+            {
+                "strand_a": a,
+                "strand_b": b,
+                "mfe_dG": mfe,
+                "bind_dG_mfe": bind_mfe,
+                "bind_dG_ensemble": float(bind_ens) if np.isfinite(bind_ens) else None,
+                "tsi_pct": pct,
+                "dimer_pct_design": pct_design,
+                "mfe_structure": db,
+            }
+        )
+
+    # ---- toeholds: occlusion and energies in context
+    import stickydesign
+
+    energetics = stickydesign.EnergeticsDAOE(temperature=T)
+    spans = domain_layout(problem.domains)
+    th_rows = []
+    for t in toeholds:
+        tc = _revcomp(design.domains[t])
+        G_t = get(("oligo", t))[1]
+        d_tt = get(("oligo2", t))[1] - 2 * G_t + ln2
+        to = 0.0
+        for s in free:
+            if t in problem.strands[s]:
+                continue
+            d_ts = get(("to", t, s))[1] - G_t - G1[s]
+            to += 100.0 * _pair_equilibrium(ref, ref, d_ts, d_tt, dAA[s], T) / ref
+        ctx = _toehold_contexts(t, problem.strands, seqs, spans)
+        energies = (
+            _context_energies(design.domains[t], ctx, energetics)
+            if ctx
+            else [float(design.toehold_dG.get(t, np.nan))]
+        )
+        th_rows.append(
+            {
+                "name": t,
+                "sequence": design.domains[t],
+                "complement": tc,
+                "context_dG": energies,
+                "to_pct": to,
+            }
+        )
+
+    # ---- single strands: SSU, SSTU
+    strand_rows = []
+    ssu_min, ssu_means, sstu_min, sstu_means = [], [], [], []
+    for s in free:
+        unp = np.array(single[s][2])
+        mask = np.concatenate(
+            [
+                np.full(spans[tok.rstrip("*")][1], kinds[tok.rstrip("*")] == "toehold")
+                for tok in problem.strands[s]
+            ]
+        )
+        row = {
+            "name": s,
+            "length": len(seqs[s]),
+            "concentration_nM": design_conc[s],
+            "mfe_dG": M1[s],
+            "ensemble_dG": G1[s],
+            "ssu_min": float(unp.min()),
+            "ssu_mean": float(unp.mean()),
+            "sstu_min": float(unp[mask].min()) if mask.any() else None,
+            "sstu_mean": float(unp[mask].mean()) if mask.any() else None,
+        }
+        strand_rows.append(row)
+        ssu_min.append(row["ssu_min"])
+        ssu_means.append(row["ssu_mean"])
+        if mask.any():
+            sstu_min.append(row["sstu_min"])
+            sstu_means.append(row["sstu_mean"])
+
+    # ---- intended complexes: defect, yield, BN%
+    cx_rows = []
+    bn, yields = [], []
+    for cname, (cs, db_dom) in problem.complexes.items():
+        row: dict[str, Any] = {
+            "name": cname,
+            "strands": list(cs),
+            "domain_structure": db_dom,
+            "target": targets[cname],
+            "concentration_nM": float(problem.concentrations_nM.get(cname, 0.0)),
+        }
+        if cname not in cx_subsets:
+            row.update(skipped=True)
+            cx_rows.append(row)
+            continue
+        mfe, G, db, defect = get(("cx", cname))
+        N = sum(len(seqs[s]) for s in cs)
+        c0 = (row["concentration_nM"] or o.reference_nM) * 1e-9
+        distinct = list(dict.fromkeys(cs))
+        col = {s: i for i, s in enumerate(distinct)}
+        totals = np.zeros(len(distinct))
+        for s in cs:
+            totals[col[s]] += c0
+        comps, dGs = [], []
+        for sub in [*cx_subsets[cname], tuple(range(len(cs)))]:
+            key = tuple(cs[i] for i in sub)
+            Gs = G if len(sub) == len(cs) else get(("sub", key))[1]
+            vec = np.zeros(len(distinct))
+            for s in key:
+                vec[col[s]] += 1
+            if any((vec == c).all() for c in comps):
+                continue
+            sym = ln2 if len(key) == 2 and key[0] == key[1] else 0.0
+            comps.append(vec)
+            dGs.append(Gs - sum(G1[s] for s in key) + sym)
+        if len(cs) == 1:
+            x = c0
+        else:
+            ok = np.isfinite(dGs)
+            conc = equilibrium(totals, np.array(comps)[ok], np.array(dGs)[ok], T)
+            # the full complex is the last species listed (if it can form at all)
+            x = float(conc[int(ok.sum()) - 1]) if ok[-1] else 0.0
+        defect_nt = defect * N
+        bn_pct = 100.0 * (defect_nt * min(x, c0) + N * max(c0 - x, 0.0)) / (N * c0)
+        row.update(
+            skipped=False,
+            mfe_structure=db,
+            mfe_dG=mfe,
+            mfe_equals_target=db == targets[cname],
+            ensemble_dG=G,
+            ensemble_defect=defect,
+            yield_pct=100.0 * x / c0,
+            bn_pct=bn_pct,
+        )
+        cx_rows.append(row)
+        bn.append(bn_pct)
+        yields.append(100.0 * x / c0)
+
+    # ---- sequence-level scores
+    vec = np.zeros(sum(n for _, n in spans.values()), np.uint8)
+    for name, (start, n) in spans.items():
+        vec[start : start + n] = np.frombuffer(
+            design.domains[name].encode().translate(bytes.maketrans(b"ACGT", b"\0\1\2\3")), np.uint8
+        )
+    labels = strand_labels(spans, problem.strands)
+    kc = count_spurious(vec, labels)
+    kmer = kc.summary()
+    longs = [design.domains[d.name] for d in problem.domains if d.kind == "long"]
+    ws_bm, max_bm, _ = _bm_scores(longs)
+    verb, verb_rows = 0.0, []
+    for s in snames:
+        for pos, motif in find_motifs(seqs[s]):
+            verb += 1000.0 if motif in FORBIDDEN_MOTIFS else 1.0 if motif in AVOIDED_MOTIFS else 0
+            verb_rows.append({"strand": s, "position": pos, "motif": motif})
+    all_e = [e for t in th_rows for e in t["context_dG"]]
+    dG_err = (
+        float(np.mean([abs(np.mean(t["context_dG"]) - o.toehold_dG) for t in th_rows]))
+        if th_rows
+        else 0.0
+    )
+    distinct_pairs = [p for p in pair_rows if p["strand_a"] != p["strand_b"]]
+    binds = [p["bind_dG_mfe"] for p in distinct_pairs if p["bind_dG_mfe"] is not None]
+    to_vals = [t["to_pct"] for t in th_rows]
+    tsi_vals = list(tsi.values())
+    metrics = {
+        "TSI avg": float(np.mean(tsi_vals)) if tsi_vals else 0.0,
+        "TSI max": float(np.max(tsi_vals)) if tsi_vals else 0.0,
+        "TO avg": float(np.mean(to_vals)) if to_vals else 0.0,
+        "TO max": float(np.max(to_vals)) if to_vals else 0.0,
+        "WS-BM": ws_bm,
+        "Max-BM": float(max_bm),
+        "SSU min": float(np.min(ssu_min)) if ssu_min else 1.0,
+        "SSU avg": float(np.mean(ssu_means)) if ssu_means else 1.0,
+        "SSTU min": float(np.min(sstu_min)) if sstu_min else 1.0,
+        "SSTU avg": float(np.mean(sstu_means)) if sstu_means else 1.0,
+        "BN% max": float(np.max(bn)) if bn else 0.0,
+        "BN% avg": float(np.mean(bn)) if bn else 0.0,
+        **{k: float(v) for k, v in kmer.items() if k != "Spurious"},
+        "Verboten": verb,
+        "Spurious": float(kmer["Spurious"]),
+        "dG error": dG_err,
+        "dG range": float(max(all_e) - min(all_e)) if all_e else 0.0,
+        "Dimer dG min": float(min(binds)) if binds else 0.0,
+        "Spurious dimers": float(sum(b < o.dimer_threshold for b in binds)),
+        "Yield min": float(np.min(yields)) if yields else 100.0,
+        "Yield avg": float(np.mean(yields)) if yields else 100.0,
+    }
+    metrics = {k: metrics[k] for k in METRICS}
+    return ScoreReport(
+        metrics=metrics,
+        complexes=cx_rows,
+        pairs=pair_rows,
+        strands=strand_rows,
+        toeholds=th_rows,
+        kmer_counts={"n_strands": kc.n_strands, **kc.counts},
+        verboten=verb_rows,
+        options=asdict(o),
+    )
