@@ -3,7 +3,8 @@
 Candidate ``i`` is designed with its own seed, drawn from ``numpy.random.SeedSequence(seed)``
 spawned child ``i``, so it does not depend on how many candidates are made, on the
 number of processes, or on the order they finish in: the winner is the same for the
-same seed whatever the number of cores.
+same seed whatever the number of cores.  The winner is the meta-ranked best of the
+candidates that meet the specification (:func:`meets_spec`), or of all when none does.
 """
 
 from __future__ import annotations
@@ -21,9 +22,18 @@ import numpy as np
 from .errors import DesignError
 from .ranking import Ranking, rank_candidates
 from .seqscore import METRICS, ScoreOptions, ScoreReport, score_design
-from .sequences import DesignProblem, SequenceDesign, target_structures, vienna_checks
+from .sequences import DesignProblem, SequenceDesign, vienna_checks
 
-__all__ = ["BestOf", "Candidate", "DesignOptions", "best_of", "candidate_seeds"]
+__all__ = [
+    "DEFECT_SPEC",
+    "YIELD_SPEC",
+    "BestOf",
+    "Candidate",
+    "DesignOptions",
+    "best_of",
+    "candidate_seeds",
+    "meets_spec",
+]
 
 
 @dataclass
@@ -76,18 +86,21 @@ class BestOf:
         return self.candidates[self.ranking.winner]
 
     def scores_csv(self) -> str:
-        """One row per candidate: seed, every metric, meta-rank sum, winner flag."""
+        """One row per candidate: seed, every metric, meta-rank sum, whether it meets the
+        specification (:func:`meets_spec`), winner flag."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         metrics = list(self.ranking.metrics)
-        w.writerow(["candidate", "seed", *metrics, "meta_rank_sum", "winner"])
-        for c, total in zip(self.candidates, self.ranking.total, strict=True):
+        w.writerow(["candidate", "seed", *metrics, "meta_rank_sum", "meets_spec", "winner"])
+        spec = self.ranking.feasible or [True] * len(self.candidates)
+        for c, total, ok in zip(self.candidates, self.ranking.total, spec, strict=True):
             w.writerow(
                 [
                     c.index,
                     c.seed,
                     *(f"{c.scores.metrics[m]:.6g}" for m in metrics),
                     int(total),
+                    int(ok),
                     int(c.index == self.ranking.winner),
                 ]
             )
@@ -99,19 +112,48 @@ class BestOf:
         lines = [
             f"Best of {len(self.candidates)} candidate(s) (seed {self.seed}; candidate i uses "
             "seed SeedSequence(seed).spawn(N)[i]); meta-ranking as Piperine's selectseq "
-            "(`dsdcrn.ranking`).  Winner: candidate "
+            "(`dsdcrn.ranking`), among the candidates that meet the specification (toeholds "
+            f"within the deviation, every ensemble defect < {DEFECT_SPEC:.0%} and yield >= "
+            f"{YIELD_SPEC:g} %, no spurious dimer) when any does.  Winner: candidate "
             f"{r.winner} (sum of meta-ranks {int(r.total[r.winner])}).",
             "",
-            "| candidate | seed | sum of meta-ranks | " + " | ".join(_META_SHORT) + " |",
-            "|---:|---:|---:|" + "---:|" * len(_META_SHORT),
+            "| candidate | seed | meets spec | sum of meta-ranks | "
+            + " | ".join(_META_SHORT)
+            + " |",
+            "|---:|---:|---|---:|" + "---:|" * len(_META_SHORT),
         ]
+        spec = r.feasible or [True] * len(self.candidates)
         for c in self.candidates:
             mr = " | ".join(str(int(x)) for x in r.meta_ranks[c.index])
-            lines.append(f"| {c.index} | {c.seed} | {int(r.total[c.index])} | {mr} |")
+            ok = "yes" if spec[c.index] else "no"
+            lines.append(f"| {c.index} | {c.seed} | {ok} | {int(r.total[c.index])} | {mr} |")
         return "\n".join(lines) + "\n"
 
 
 _META_SHORT = ("worst", "worst w.", "sum", "sum w.", "excess", "excess w.", "bad %", "bad % w.")
+
+
+#: Ensemble defect (fraction of nt) every intended complex must stay under (specification).
+DEFECT_SPEC = 0.05
+#: Predicted equilibrium yield (%) every intended complex must reach (specification).
+YIELD_SPEC = 99.0
+
+
+def meets_spec(design: SequenceDesign, scores: ScoreReport, options: DesignOptions) -> bool:
+    """The design specification: every toehold within ``toehold_dev`` of ``toehold_dG``
+    (kcal/mol), every scored intended complex under :data:`DEFECT_SPEC` ensemble defect
+    and at :data:`YIELD_SPEC` % predicted yield or more, and no spurious dimer
+    (:meth:`dsdcrn.seqscore.ScoreReport.spurious_dimers`)."""
+    toeholds = all(
+        abs(g - options.toehold_dG) <= options.toehold_dev + 1e-9
+        for g in design.toehold_dG.values()
+    )
+    defects = all(
+        c["ensemble_defect"] < DEFECT_SPEC and c["yield_pct"] >= YIELD_SPEC
+        for c in scores.complexes
+        if not c.get("skipped")
+    )
+    return toeholds and defects and not scores.spurious_dimers()
 
 
 def candidate_seeds(seed: int, n: int) -> list[int]:
@@ -186,11 +228,33 @@ def best_of(
         for i, (s, (d, sc, t)) in enumerate(zip(seeds, results, strict=True))
     ]
     higher = {m: hb for m, (hb, _) in METRICS.items()}
-    ranking = rank_candidates([c.scores.metrics for c in cands], higher, weights)
+    feasible = [meets_spec(c.design, c.scores, dopts) for c in cands]
+    ranking = rank_candidates([c.scores.metrics for c in cands], higher, weights, feasible)
     best = cands[ranking.winner]
-    if checks:
-        targets = target_structures(problem.domains, problem.strands, problem.complexes)
-        best.design.complex_checks, best.design.strand_checks = vienna_checks(
-            best.design.strands, problem.complexes, targets, dopts.temperature_C, dopts.salt_M
+    if checks:  # the complexes were folded by the scoring, under the same model
+        best.design.complex_checks = [_complex_check(r, sopts) for r in best.scores.complexes]
+        _, best.design.strand_checks = vienna_checks(
+            best.design.strands, {}, {}, dopts.temperature_C, dopts.salt_M
         )
     return BestOf(cands, ranking, int(seed), dict(ranking.weights))
+
+
+_CHECK_KEYS = ("mfe_structure", "mfe_dG", "mfe_equals_target", "ensemble_dG", "ensemble_defect")
+
+
+def _complex_check(row: dict[str, Any], sopts: ScoreOptions) -> dict[str, Any]:
+    """A :func:`vienna_checks` entry from a scored complex (same folds, same model)."""
+    out = {k: row[k] for k in ("name", "strands", "domain_structure", "target", "skipped")}
+    if row["skipped"]:
+        out["reason"] = (
+            f"{len(row['strands'])} strands; ViennaRNA checks run for up to "
+            f"{sopts.max_complex_strands} strands"
+        )
+    else:  # (a complex without any connected structure has no finite energy)
+        out.update(
+            {
+                k: None if isinstance(row[k], float) and not np.isfinite(row[k]) else row[k]
+                for k in _CHECK_KEYS
+            }
+        )
+    return out

@@ -243,16 +243,35 @@ def report(b: Build) -> str:
     best = b.best
     m = best.winner.scores.metrics
     n_bad = len(best.winner.scores.spurious_dimers())
+    n_ok = sum(best.ranking.feasible or [True])
+    n_base = sum(bool(p.get("base")) for p in best.winner.scores.spurious_dimers())
     thr = best.winner.scores.options["dimer_threshold"]
     lines += [
         f"Chosen design: candidate {best.winner.index} of {len(best.candidates)} "
-        f"(seed {best.winner.seed}), by Piperine's meta-ranking (`candidates.csv`, "
-        f"`scores.md`).  Toehold ΔG error {m['dG error']:.2f} and range "
+        f"(seed {best.winner.seed}), by Piperine's meta-ranking "
+        + (
+            f"among the {n_ok} that meet the specification"
+            if n_ok
+            else "(none meets the specification: toeholds within the deviation, every "
+            "ensemble defect < 5 % and yield >= 99 %, no spurious dimer)"
+        )
+        + " (`candidates.csv`, `scores.md`).  Toehold ΔG error "
+        f"{m['dG error']:.2f} and range "
         f"{m['dG range']:.2f} kcal/mol in sequence context; BN% worst {m['BN% max']:.1f} "
         f"%; equilibrium yield of intended complexes at least {m['Yield min']:.1f} %; "
         f"strongest unintended dimer {m['Dimer dG min']:.1f} kcal/mol ({n_bad} below "
         f"{thr:g}); TSI max {m['TSI max']:.2g} %, TO max {m['TO max']:.3g} %; "
-        f"longest shared stretch between branch-migration domains {m['Max-BM']:.0f} nt.",
+        f"longest shared stretch between branch-migration domains {m['Max-BM']:.0f} nt."
+        + (
+            f"  {n_base} of the {n_bad} spurious dimers pair a strand with the exposed "
+            "toehold of a gate base strand (its duplex nucleotides blocked): the strand "
+            "reads 5-6 nt of a toehold whose complement lies unpaired on a gate of another "
+            "reaction, and binds there about as a designed toehold would (toehold "
+            "occlusion, transient); the designer removes such windows where its "
+            "constraints allow (`dsdcrn.sequences`, phase 4)."
+            if n_base
+            else ""
+        ),
         "",
         "Order sheet: `order.csv` (scale 25 nmol up to "
         f"{SCALE_BREAK_NT} nt, else 100 nmol; PAGE for gate strands and strands over "

@@ -11,7 +11,10 @@ Eight meta-scores then summarise each candidate: worst rank, worst weighted rank
 of ranks, sum of weighted ranks, sum of fractional excesses, weighted sum of fractional
 excesses, sum of percent badnesses and their weighted sum (weights in percent, as
 :data:`DEFAULT_WEIGHTS`).  Each meta-score is dense-ranked in turn; the candidate with
-the smallest sum of meta-ranks wins, ties going to the lowest index.
+the smallest sum of meta-ranks wins, ties going to the lowest index.  When the caller
+marks which candidates meet the design specification (``feasible``), the winner is the
+best such candidate if there is one (dsdcrn's addition: a design that breaks the
+specification is never preferred to one that meets it).
 """
 
 from __future__ import annotations
@@ -94,6 +97,8 @@ class Ranking:
         Index of the chosen candidate.
     weights : dict[str, float]
         Weights used (percent).
+    feasible : list[bool]
+        Whether each candidate meets the specification (all True when not given).
     """
 
     metrics: list[str]
@@ -105,12 +110,14 @@ class Ranking:
     total: np.ndarray
     winner: int
     weights: dict[str, float] = field(default_factory=dict)
+    feasible: list[bool] = field(default_factory=list)
 
 
 def rank_candidates(
     scores: Sequence[Mapping[str, float]],
     higher_is_better: Mapping[str, bool],
     weights: Mapping[str, float] | None = None,
+    feasible: Sequence[bool] | None = None,
 ) -> Ranking:
     """Meta-rank candidates (module doc) and choose one.
 
@@ -122,6 +129,9 @@ def rank_candidates(
         Direction of each metric; metrics missing here are not ranked.
     weights : Mapping[str, float] or None
         Weight (percent) per metric; missing metrics get 0, ``None`` the defaults.
+    feasible : Sequence[bool] or None
+        Per candidate, whether it meets the design specification; the winner is the
+        best feasible candidate when any is (``None``: all are).
 
     Returns
     -------
@@ -161,6 +171,10 @@ def rank_candidates(
     )
     meta_ranks = np.stack([_dense_rank(meta[:, j]) for j in range(meta.shape[1])], axis=1)
     total = meta_ranks.sum(axis=1)
+    ok = np.ones(len(scores), bool) if feasible is None else np.array(feasible, bool)
+    if len(ok) != len(scores):
+        raise DesignError(f"feasible has {len(ok)} entries for {len(scores)} candidates")
+    pool = np.flatnonzero(ok) if ok.any() else np.arange(len(scores))
     return Ranking(
         metrics=metrics,
         ranks=ranks,
@@ -169,6 +183,7 @@ def rank_candidates(
         meta=meta,
         meta_ranks=meta_ranks,
         total=total,
-        winner=int(np.argmin(total)),
+        winner=int(pool[np.argmin(total[pool])]),
         weights={m: float(w_all.get(m, 0.0)) for m in metrics},
+        feasible=ok.tolist(),
     )

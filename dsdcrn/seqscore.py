@@ -8,8 +8,11 @@ come from :func:`dsdcrn.equilibrium.equilibrium`.  Toehold energies: stickydesig
 DAOE 'DT' ends.  As in Piperine, TSI, TO and BN% put each strand at ``reference_nM``
 (1 µM) unless a design concentration is stated.  *Free strands* are all strands but the
 gate base strands (:func:`base_strands`), which stay in their duplexes and expose only
-toeholds (scored by TO); an *unintended pair* is two free strands (or one with itself)
-without designed complementarity: no domain of one appears complemented in the other.
+toeholds (scored by TO).  Two strands are *intended partners* when they have designed
+complementarity: a domain of one appears complemented in the other (so they pair in an
+intended complex or in a designed reaction intermediate, such as a signal strand and the
+gate base strand it binds); any other pair of strands (or a strand with itself) is an
+*unintended pair*.
 
 Metrics (unit; ↑ higher is better, otherwise lower is), as in Srinivas et al. 2017 and
 Piperine's ``tdm.py`` / ``selectseq.py`` unless marked *new*:
@@ -54,10 +57,14 @@ Piperine's ``tdm.py`` / ``selectseq.py`` unless marked *new*:
     flanking the toehold; a missing flank averages the four bases): mean over toeholds
     of ``|mean context energy - toehold_dG|``, and max minus min over all contexts.
 ``Dimer dG min`` (↑, kcal/mol; *new*)
-    The most negative binding free energy of an unintended pair of distinct strands:
-    MFE of the dimer minus the MFEs of the strands alone.
+    The most negative binding free energy over **every** unintended pair of distinct
+    strands, gate base strands included: MFE of the dimer (ViennaRNA, connected
+    structures) minus the MFEs of the strands alone.  A gate base strand is scored as it
+    exists in solution, in its duplex: the nucleotides it pairs in its intended complex
+    are blocked (a ViennaRNA hard constraint), so only its exposed parts (toeholds) bind.
 ``Spurious dimers`` (count; *new*)
-    Unintended pairs of distinct strands binding below ``dimer_threshold``.
+    Unintended pairs of distinct strands binding below ``dimer_threshold``
+    (:data:`DIMER_DG_THRESHOLD`, -6 kcal/mol, unless set).
 ``Yield min``, ``Yield avg`` (↑, %; *new*)
     Predicted equilibrium yield ``100 x / c0`` of each intended complex of at most 8
     strands against every sub-complex of its strands (all subsets up to 4 strands,
@@ -98,9 +105,11 @@ __all__ = [
     "unintended_pairs",
 ]
 
-#: Default ``dimer_threshold`` (kcal/mol): an unintended pair binding below it is a
-#: spurious dimer.  A binding ΔG of -6 kcal/mol means K = exp(6 / RT) = 2.5e4 /M at 25 °C:
-#: at 1 µM each, about 2.5 % of either strand paired (more through the ensemble).
+#: Default ``dimer_threshold`` (kcal/mol): an unintended pair of distinct strands (any two
+#: strands without designed complementarity, gate base strands included) whose MFE binding
+#: ΔG is below it is a spurious dimer.  A binding ΔG of -6 kcal/mol means
+#: K = exp(6 / RT) = 2.5e4 /M at 25 °C: at 1 µM each, about 2.5 % of either strand paired
+#: (more through the ensemble).
 DIMER_DG_THRESHOLD = -6.0
 
 #: name -> (higher is better, unit)
@@ -165,7 +174,8 @@ class ScoreReport:
         ensemble defect (fraction), yield and BN% (%), concentration (nM).
     pairs : list[dict]
         Per unintended pair: dimer MFE, binding ΔG (MFE and ensemble, kcal/mol), TSI (%)
-        and dimer percentage at the design's concentrations.
+        and dimer percentage at the design's concentrations; pairs with a gate base
+        strand (``"base": True``; its duplex nucleotides blocked) carry MFE values only.
     strands : list[dict]
         Per free strand: length, SSU and SSTU (min, mean), design concentration (nM).
     toeholds : list[dict]
@@ -233,7 +243,8 @@ class ScoreReport:
             f"## Unintended pairs ({len(self.pairs)}; binding ΔG = dimer MFE - strand MFEs)",
             "",
             f"{len(bad)} pair(s) of distinct strands bind below {o['dimer_threshold']:g} "
-            "kcal/mol.  Strongest ten:",
+            "kcal/mol (every pair without designed complementarity is folded, gate base "
+            "strands included; TSI and ensemble values for free strands only).  Strongest ten:",
             "",
             "| strands | binding ΔG (MFE) | binding ΔG (ensemble) | TSI % | dimer % at design |",
             "|---|---:|---:|---:|---:|",
@@ -328,25 +339,41 @@ def _fold(item: tuple, temperature_C: float, salt_M: float | None) -> tuple:
     kind = item[0]
     bpp = kind in ("single", "complex")
     seqs = (item[1],) if kind == "single" else item[1]
-    fc = RNA.fold_compound("&".join(seqs), _model(temperature_C, salt_M, bpp))
+    md = _model(temperature_C, salt_M, bpp)
+    if kind == "mfe":  # minimum free energy only, optionally with blocked nucleotides
+        fc = RNA.fold_compound("&".join(seqs), md, RNA.OPTION_MFE)
+        if len(item) > 2:
+            fc.hc_add_from_db(item[2], RNA.CONSTRAINT_DB_DEFAULT)
+    else:
+        fc = RNA.fold_compound("&".join(seqs), md)
     structure, mfe = fc.mfe()
     if mfe >= 1e4:  # no connected structure: the strands cannot pair at all
-        return (None, float("inf"), None) if kind == "multi" else (None, float("inf"), None, 1.0)
+        return (
+            (None, float("inf"), None)
+            if kind in ("multi", "mfe")
+            else (None, float("inf"), None, 1.0)
+        )
+    if kind == "mfe":
+        return (float(mfe), None, _breaks(structure, [len(s) for s in seqs]))
     fc.exp_params_rescale(mfe)
     _, G = fc.pf()
     if kind == "single":
         n = len(seqs[0])
         P = np.array(fc.bpp())[1 : n + 1, 1 : n + 1]
         return (float(mfe), float(G), (1.0 - P.sum(axis=0) - P.sum(axis=1)).tolist())
-    lengths = [len(s) for s in seqs]
+    db = _breaks(structure, [len(s) for s in seqs])
+    if kind == "multi":
+        return (float(mfe), float(G), db)
+    return (float(mfe), float(G), db, float(fc.ensemble_defect(item[2].replace("&", ""))))
+
+
+def _breaks(structure: str, lengths: list[int]) -> str:
+    """Dot-bracket with ``&`` between strands."""
     parts, pos = [], 0
     for n in lengths:
         parts.append(structure[pos : pos + n])
         pos += n
-    db = "&".join(parts)
-    if kind == "multi":
-        return (float(mfe), float(G), db)
-    return (float(mfe), float(G), db, float(fc.ensemble_defect(item[2].replace("&", ""))))
+    return "&".join(parts)
 
 
 def _fold_chunk(args: tuple) -> list[tuple]:
@@ -378,9 +405,14 @@ def base_strands(problem: DesignProblem) -> set[str]:
 
     Base strands stay in their duplex; every other strand is free at some time.
     """
+    return set(_base_complexes(problem))
+
+
+def _base_complexes(problem: DesignProblem) -> dict[str, tuple[str, int]]:
+    """Each gate base strand -> (its intended complex, its index in that complex)."""
     spans = domain_layout(problem.domains)
-    out = set()
-    for cs, db in problem.complexes.values():
+    out: dict[str, tuple[str, int]] = {}
+    for cname, (cs, db) in problem.complexes.items():
         if len(cs) < 2:
             continue
         groups, cur = [], []
@@ -391,7 +423,7 @@ def base_strands(problem: DesignProblem) -> set[str]:
             else:
                 cur.append(tok)
         groups.append(cur)
-        best, key = None, None
+        best, key, where = None, None, 0
         for i, (s, g) in enumerate(zip(cs, groups, strict=True)):
             toks = problem.strands[s]
             paired = sum(
@@ -399,8 +431,8 @@ def base_strands(problem: DesignProblem) -> set[str]:
             )
             k = (paired, sum(t.endswith("*") for t in toks), -i)
             if key is None or k > key:
-                best, key = s, k
-        out.add(best)
+                best, key, where = s, k, i
+        out.setdefault(best, (cname, where))
     return out
 
 
@@ -568,10 +600,25 @@ def score_design(
         add(("homo", s), ("multi", (seqs[s], seqs[s])))
     bases = base_strands(problem)
     free = [s for s in snames if s not in bases]
-    pairs = unintended_pairs(problem.strands, free)
+    pairs = unintended_pairs(problem.strands, free)  # TSI: free strands, as Piperine
     for a, b in pairs:
         if a != b:
             add(("pair", a, b), ("multi", (seqs[a], seqs[b])))
+    # the dimer check covers every other unintended pair of distinct strands (MFE only); a
+    # gate base strand is in its duplex: the nucleotides paired there are blocked ("x")
+    blocked = {}
+    for s, (cname, i) in _base_complexes(problem).items():
+        part = targets[cname].split("&")[i]
+        blocked[s] = "".join("x" if ch in "()" else "." for ch in part)
+        add(("base1", s), ("mfe", (seqs[s],), blocked[s]))
+    base_pairs = [
+        (a, b)
+        for a, b in unintended_pairs(problem.strands)
+        if a != b and (a in bases or b in bases)
+    ]
+    for a, b in base_pairs:
+        con = blocked.get(a, "." * len(seqs[a])) + blocked.get(b, "." * len(seqs[b]))
+        add(("base", a, b), ("mfe", (seqs[a], seqs[b]), con))
     toeholds = [d.name for d in problem.domains if d.kind == "toehold"]
     for t in toeholds:
         tc = _revcomp(design.domains[t])
@@ -636,6 +683,25 @@ def score_design(
                 "tsi_pct": pct,
                 "dimer_pct_design": pct_design,
                 "mfe_structure": db,
+                "base": False,
+            }
+        )
+
+    M1b = {s: M1[s] for s in snames}  # base strands with their duplex nucleotides blocked
+    M1b.update({s: get(("base1", s))[0] or 0.0 for s in blocked})
+    for a, b in base_pairs:
+        mfe, _, db = get(("base", a, b))
+        pair_rows.append(
+            {
+                "strand_a": a,
+                "strand_b": b,
+                "mfe_dG": mfe,
+                "bind_dG_mfe": None if mfe is None else mfe - M1b[a] - M1b[b],
+                "bind_dG_ensemble": None,
+                "tsi_pct": None,
+                "dimer_pct_design": None,
+                "mfe_structure": db,
+                "base": True,
             }
         )
 

@@ -2,8 +2,9 @@
 
 Toeholds come from stickydesign (nearest-neighbour DAOE energetics, one ``easyends``
 call per toehold length) at a target binding energy, deviation and maximum spurious
-interaction (Srinivas et al. 2017 defaults: 7.7 kcal/mol, 0.5 kcal/mol, 0.4).  Long
-(branch-migration) domains come from a seeded three-phase search:
+interaction (Srinivas et al. 2017 defaults: 7.7 kcal/mol, 0.5 kcal/mol, 0.4); the seeded
+end chooser avoids toeholds holding a self-complementary 4-mer (AATT, ATAT, ...) while
+others are left.  Long (branch-migration) domains come from a seeded four-phase search:
 
 1. *repair*: random draw, then mutate-and-check until the hard constraints hold: no
    forbidden motif (:data:`FORBIDDEN_MOTIFS`) in any strand, GC content of every long
@@ -14,11 +15,17 @@ interaction (Srinivas et al. 2017 defaults: 7.7 kcal/mol, 0.5 kcal/mol, 0.4).  L
    constraints and does not raise the weighted count of spurious complementary and
    identical k-mers (with one-mismatch variants) between all strands in context
    (:class:`dsdcrn.spurious.SpuriousSearch`, re-scored incrementally) plus a penalty for
-   each GGG or CCC (:data:`AVOIDED_MOTIFS`);
+   each GGG or CCC (:data:`AVOIDED_MOTIFS`) and for each strand window of
+   :data:`TOEHOLD_MATCH_NT` nt reading part of a toehold whose complement lies exposed in
+   an intended complex, in a strand that is no intended partner of it;
 3. *ensemble defects*: ViennaRNA-guided changes at the nucleotides that pair wrongly in
-   any intended complex whose ensemble defect exceeds ``defect_target``, kept when the
-   hard constraints hold, no spurious exact match of :data:`DEFECT_GATE_K` nt or more
-   appears, and the defects above target fall.
+   any intended complex whose ensemble defect exceeds ``defect_target`` (every base
+   tried; a change that would repeat a ``k``-mer is paired with a compensating change in
+   the clashing window), kept when the hard constraints hold, no spurious complementary
+   match of :data:`DEFECT_GATE_K` nt or more appears, and the defects above target fall;
+4. *exposed toeholds*: the windows of phase 2's toehold penalty that remain are changed
+   where the constraints hold and no defect rises above target
+   (:func:`_refine_toehold_matches`).
 
 With ``three_letter`` (Piperine's code) every domain uses A, C and T only, so strands of
 uncomplemented domains hold no G and strands of complements no C.  Every intended complex
@@ -73,6 +80,11 @@ FORBIDDEN_MOTIFS: tuple[str, ...] = ("GGGG", "CCCC", "AAAAA", "TTTTT", "WWWWWW",
 #: score (forbidding them too leaves three-letter domains with too few distinct k-mers).
 AVOIDED_MOTIFS: tuple[str, ...] = ("GGG", "CCC")
 AVOIDED_MOTIF_WEIGHT = 4.0
+#: A strand window of this many nt equal to part of a toehold whose complement lies
+#: exposed (unpaired) in an intended complex binds there (about -6 kcal/mol for 5 nt); each
+#: such window in a strand that is not an intended partner adds this to the SSM score.
+TOEHOLD_MATCH_NT = 5
+TOEHOLD_MATCH_WEIGHT = 24.0
 #: Each motif as (set of base codes, run length), for the vectorised checks.
 _FORBIDDEN_RUNS: tuple[tuple[frozenset[int], int], ...] = tuple(
     (frozenset(_CODE[b] for b in _IUPAC[m[0]]), len(m)) for m in FORBIDDEN_MOTIFS
@@ -495,6 +507,14 @@ def _energy_within(length: int, target: float, energetics: Any) -> bool:
     return lo <= target <= hi
 
 
+def _self_complementary(codes: np.ndarray, n: int = 4) -> np.ndarray:
+    """Rows (base codes) holding an ``n``-mer equal to its own reverse complement."""
+    if codes.shape[1] < n:
+        return np.zeros(len(codes), bool)
+    w = np.lib.stride_tricks.sliding_window_view(codes.astype(np.int64), n, axis=1)
+    return (w + w[:, :, ::-1] == 3).all(axis=2).any(axis=1)
+
+
 def _seeded_endchooser(target: float, rng: np.random.Generator) -> Any:
     """stickydesign's ``endchooser_standard`` with a seeded generator.
 
@@ -504,6 +524,9 @@ def _seeded_endchooser(target: float, rng: np.random.Generator) -> Any:
 
     def endchooser(currentends: Any, availends: Any, energetics: Any) -> Any:
         ddiff = np.abs(energetics.matching_uniform(availends) - target)
+        # prefer toeholds without a self-complementary 4-mer (AATT, ATAT, ...: they pair
+        # with themselves and fold back on the strand); allowed if nothing else is left
+        ddiff = ddiff + 100.0 * _self_complementary(np.asarray(availends)[:, 1:-1])
         choices = np.flatnonzero(ddiff <= np.amin(ddiff))
         return availends[choices[rng.integers(0, len(choices))]]
 
@@ -781,6 +804,7 @@ class _Hard:
         lay: _Layout,
         unit_labels: list[np.ndarray],
         gc_counts: tuple[np.ndarray, np.ndarray],
+        exposed: list[tuple[int, bool, set[int]]] | None = None,
     ) -> None:
         from .spurious import _csr, codes, windows
 
@@ -798,6 +822,23 @@ class _Hard:
                 off, win = _csr((L >> 1).ravel(), np.repeat(np.arange(len(L)), run), lay.total)
                 tables = [np.isin(np.arange(4), list(b)) for b, r in runs if r == run]
                 dest.append((L, off, win, tables))
+        # strand windows matching an exposed toehold complement over TOEHOLD_MATCH_NT nt
+        self.th = None
+        if exposed:
+            n = TOEHOLD_MATCH_NT
+            L, sid = windows(lay.labels, n)
+            forb = np.zeros((4**n, len(exposed)), bool)
+            allowed = np.zeros((len(lay.labels), len(exposed)), bool)
+            for j, (i, comp, holders) in enumerate(exposed):
+                # a strand binds exposed t* where it reads t (and exposed t where it reads t*)
+                t = seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]].astype(np.int64)
+                t = t if comp else (3 - t)[::-1]
+                for a in range(len(t) - n + 1):
+                    forb[int(t[a : a + n] @ (4 ** np.arange(n - 1, -1, -1))), j] = True
+                allowed[list(holders), j] = True
+            if len(L):
+                off, win = _csr((L >> 1).ravel(), np.repeat(np.arange(len(L)), n), lay.total)
+                self.th = (L, sid, off, win, forb, allowed, 4 ** np.arange(n - 1, -1, -1))
         self.D = None
         if len(lay.win):
             D = np.concatenate([2 * lay.win, (2 * lay.win + 1)[:, ::-1]])
@@ -834,8 +875,61 @@ class _Hard:
                 change = (A, new)
         return (i, dgc, change)
 
+    def collisions(self, trial: np.ndarray, g: int, old: int) -> np.ndarray | None:
+        """Positions of the windows elsewhere whose ``k``-mer the change at ``g`` would
+        repeat (empty: the change is allowed); ``None`` if it breaks the GC window or
+        makes a forbidden motif (or repeats a ``k``-mer among its own windows)."""
+        from .spurious import codes
+
+        i = int(self.lay.owner[g])
+        dgc = int(trial[g] in (1, 2)) - int(old in (1, 2))
+        if dgc and not self.low[i] <= self.gc[i] + dgc <= self.high[i]:
+            return None
+        for L, off, win, tables in self.motifs:
+            A = win[off[g] : off[g + 1]]
+            if len(A) and any(t[codes(trial, L[A])].all(axis=1).any() for t in tables):
+                return None
+        if self.D is None:
+            return np.zeros(0, np.int64)
+        A = self.Dwin[self.Doff[g] : self.Doff[g + 1]]
+        new = _kmer_keys(codes(trial, self.D[A]))
+        if len(np.unique(new)) < len(new):
+            return None
+        rest = np.ones(len(self.Dkeys), bool)
+        rest[A] = False
+        hit = np.flatnonzero(rest & np.isin(self.Dkeys, new))
+        return np.unique(self.D[hit] >> 1)
+
+    def force(self, seq: np.ndarray, positions: list[int]) -> None:
+        """Bring the state in step with ``seq`` after changes at ``positions``."""
+        from .spurious import _replace_sorted, codes
+
+        for g in positions:
+            i = int(self.lay.owner[g])
+            s = seq[self.lay.starts[i] : self.lay.starts[i] + self.lay.lengths[i]]
+            self.gc[i] = int(((s == 1) | (s == 2)).sum())
+        if self.D is not None:
+            A = np.unique(
+                np.concatenate([self.Dwin[self.Doff[g] : self.Doff[g + 1]] for g in positions])
+            )
+            if len(A):
+                new = _kmer_keys(codes(seq, self.D[A]))
+                self.SD = _replace_sorted(self.SD, self.Dkeys[A], new)
+                self.Dkeys[A] = new
+
+    def _toehold_hits(self, seq: np.ndarray, A: np.ndarray | None = None) -> np.ndarray:
+        """Which strand windows (``A``: those only) match an exposed toehold complement
+        of a strand that is not its intended partner."""
+        from .spurious import codes
+
+        L, sid, _, _, forb, allowed, pw = self.th
+        if A is not None:
+            L, sid = L[A], sid[A]
+        keys = codes(seq, L) @ pw
+        return (forb[keys] & ~allowed[sid]).any(axis=1)
+
     def soft_delta(self, seq: np.ndarray, trial: np.ndarray, g: int) -> float:
-        """Change in :data:`AVOIDED_MOTIF_WEIGHT` x avoided-motif windows holding ``g``."""
+        """Change in the soft score (:meth:`soft_total`) from windows holding ``g``."""
         from .spurious import codes
 
         d = 0
@@ -845,17 +939,35 @@ class _Hard:
                 for s, sign in ((trial, 1), (seq, -1)):
                     C = codes(s, L[A])
                     d += sign * sum(int(t[C].all(axis=1).sum()) for t in tables)
-        return AVOIDED_MOTIF_WEIGHT * d
+        out = AVOIDED_MOTIF_WEIGHT * d
+        if self.th is not None:
+            _, _, off, win, *_ = self.th
+            A = win[off[g] : off[g + 1]]
+            if len(A):
+                hits = int(self._toehold_hits(trial, A).sum() - self._toehold_hits(seq, A).sum())
+                out += TOEHOLD_MATCH_WEIGHT * hits
+        return out
 
     def soft_total(self, seq: np.ndarray) -> float:
-        """:data:`AVOIDED_MOTIF_WEIGHT` x distinct windows holding an avoided motif."""
+        """:data:`AVOIDED_MOTIF_WEIGHT` x distinct windows holding an avoided motif, plus
+        :data:`TOEHOLD_MATCH_WEIGHT` x strand windows matching an exposed toehold
+        complement of a strand that is not an intended partner."""
         from .spurious import codes
 
         n = 0
         for L, _, _, tables in self.soft:
             C = codes(seq, L)
             n += sum(int(t[C].all(axis=1).sum()) for t in tables)
-        return AVOIDED_MOTIF_WEIGHT * n
+        out = AVOIDED_MOTIF_WEIGHT * n
+        if self.th is not None:
+            out += TOEHOLD_MATCH_WEIGHT * int(self._toehold_hits(seq).sum())
+        return out
+
+    def soft_hot(self, seq: np.ndarray) -> np.ndarray:
+        """Positions in strand windows matching an exposed toehold complement."""
+        if self.th is None:
+            return np.zeros(0, np.int64)
+        return np.unique(self.th[0][self._toehold_hits(seq)] >> 1)
 
     def apply(self, ok: tuple) -> None:
         from .spurious import _replace_sorted
@@ -877,6 +989,7 @@ def _design_long(
     k: int,
     three_letter: bool = False,
     ssm_steps: int = 0,
+    exposed: list[tuple[int, bool, set[int]]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, float], Any, _Hard]:
     """Design the long domains in ``seq`` (in place): repair, then SSM refinement.
 
@@ -954,7 +1067,7 @@ def _design_long(
     timings = {"repair_s": round(time.monotonic() - t0, 3)}
     t1 = time.monotonic()
     ssm = SpuriousSearch(lay.labels, seq)
-    hard = _Hard(seq, lay, lay.unit_labels, (low, high))
+    hard = _Hard(seq, lay, lay.unit_labels, (low, high), exposed)
     mut = np.flatnonzero(lay.mutable)
     if ssm_steps and len(mut):
         stats.update(_refine_ssm(seq, lay, ssm, hard, alphabet, rng, ssm_steps))
@@ -990,7 +1103,7 @@ def _refine_ssm(
     accepted = 0
     for step in range(steps):
         if step % SSM_REFRESH == 0:
-            hot = np.intersect1d(ssm.hot_positions(), mut)
+            hot = np.intersect1d(np.union1d(ssm.hot_positions(), hard.soft_hot(seq)), mut)
         pool = hot if len(hot) and rng.random() < SSM_HOT_SHARE else mut
         p = int(pool[rng.integers(len(pool))])
         old = int(seq[p])
@@ -1099,6 +1212,31 @@ class _Defects:
         return d
 
 
+#: Positions of a clashing window tried for a compensating change (defect phase).
+DEFECT_FIX_TRIES = 8
+
+
+def _compensate(
+    trial: np.ndarray,
+    others: np.ndarray,
+    g: int,
+    lay: _Layout,
+    gc_counts: tuple[np.ndarray, np.ndarray],
+    alphabet: list[int],
+    rng: np.random.Generator,
+) -> tuple[int, int] | None:
+    """A second change, inside the windows ``others`` that the change at ``g`` repeats,
+    after which every hard constraint holds again; ``None`` if none is found."""
+    cand = [int(p) for p in rng.permutation(others) if lay.mutable[p] and p != g]
+    for p in cand[:DEFECT_FIX_TRIES]:
+        for b in rng.permutation([x for x in alphabet if x != trial[p]]):
+            t2 = trial.copy()
+            t2[p] = b
+            if _violations(t2, lay, gc_counts)[0] == 0:
+                return p, int(b)
+    return None
+
+
 def _refine_defects(
     seq: np.ndarray,
     lay: _Layout,
@@ -1112,16 +1250,20 @@ def _refine_defects(
 ) -> dict[str, Any]:
     """Lower the ensemble defects of intended complexes above ``target`` (in place).
 
-    Each step draws a complex above ``target`` (in proportion to its excess), one of its
-    long-domain nucleotides (in proportion to its defect), and a new base; the change is
-    kept when the hard constraints hold, it adds no spurious exact match of
-    :data:`DEFECT_GATE_K` nt or more, and the summed excess of defects over ``target``
-    across every complex holding that domain falls.
+    Each step draws a complex above ``target`` (in proportion to its excess) and one of
+    its long-domain nucleotides (in proportion to its defect), and tries the other bases
+    there in random order, each that lowers that complex's defect in turn.  A change that
+    would repeat a ``k``-mer elsewhere is paired with a compensating change in the
+    clashing window (:func:`_compensate`).
+    The first change (pair) is kept when every hard constraint holds, it adds no spurious
+    exact match of :data:`DEFECT_GATE_K` nt or more, and the summed excess of defects over
+    ``target`` across every complex holding a changed domain falls.
     """
     initial_max = float(defects.defect.max()) if len(defects.defect) else 0.0
-    accepted = tried = 0
+    accepted = tried = paired = 0
     stuck: set[int] = set()  # complexes without a mutable nucleotide
     cache: dict[int, np.ndarray] = {}
+    gc_counts = (hard.low, hard.high)
     for _ in range(steps):
         over = np.array(
             [
@@ -1144,36 +1286,167 @@ def _refine_defects(
         tried += 1
         g = int(defects.labels[c][rng.choice(len(w), p=w / w.sum())] >> 1)
         old = int(seq[g])
-        choices = [b for b in alphabet if b != old]
-        b = choices[int(rng.integers(len(choices)))]
-        trial = seq.copy()
-        trial[g] = b
-        ok = hard.check(trial, g, old)
-        if ok is None:
-            continue
-        d, change = ssm.propose(g, b)
-        if sum(n for k, n in ssm.last_exact.items() if k >= DEFECT_GATE_K) > 0:
-            continue
-        new_c = defects.evaluate(trial, c)[0]
-        if new_c >= defects.defect[c]:
-            continue  # the complex chosen does not improve: skip the others
-        affected = defects.by_domain.get(int(defects.owner[g]), [])
-        new = np.array([new_c if a == c else defects.evaluate(trial, a)[0] for a in affected])
-        old_d = defects.defect[affected]
-        if np.maximum(new - target, 0).sum() < np.maximum(old_d - target, 0).sum():
-            ssm.accept(d, change)
-            hard.apply(ok)
-            seq[g] = b
-            defects.defect[affected] = new
-            for a in affected:
-                cache.pop(a, None)
-            accepted += 1
+        for b in rng.permutation([x for x in alphabet if x != old]):
+            b = int(b)
+            trial = seq.copy()
+            trial[g] = b
+            new_c = defects.evaluate(trial, c)[0]
+            if new_c >= defects.defect[c]:
+                continue
+            ok = hard.check(trial, g, old)
+            moves = [(g, b)]
+            if ok is None:
+                others = hard.collisions(trial, g, old)
+                fix = (
+                    None
+                    if others is None or not len(others)
+                    else _compensate(trial, others, g, lay, gc_counts, alphabet, rng)
+                )
+                if fix is None:
+                    continue
+                trial[fix[0]] = fix[1]
+                moves.append(fix)
+                if fix[0] in set((defects.labels[c] >> 1).tolist()):
+                    new_c = defects.evaluate(trial, c)[0]
+                    if new_c >= defects.defect[c]:
+                        continue
+            if len(moves) == 1:
+                d, change = ssm.propose(g, b)
+                if sum(n for k, n in ssm.last_comp.items() if k >= DEFECT_GATE_K) > 0:
+                    continue
+                spurious_ok = True
+            else:  # applied in turn, undone below unless kept
+                gate = 0
+                for p, bb in moves:
+                    dp, ch = ssm.propose(p, bb)
+                    gate += sum(n for k, n in ssm.last_comp.items() if k >= DEFECT_GATE_K)
+                    ssm.accept(dp, ch)
+                spurious_ok = gate <= 0
+            affected = sorted(
+                {a for p, _ in moves for a in defects.by_domain.get(int(defects.owner[p]), [])}
+            )
+            better = False
+            if spurious_ok:
+                new = np.array(
+                    [new_c if a == c else defects.evaluate(trial, a)[0] for a in affected]
+                )
+                old_d = defects.defect[affected]
+                better = np.maximum(new - target, 0).sum() < np.maximum(old_d - target, 0).sum()
+            if better:
+                if len(moves) == 1:
+                    ssm.accept(d, change)
+                    hard.apply(ok)
+                else:
+                    hard.force(trial, [p for p, _ in moves])
+                    paired += 1
+                seq[:] = trial
+                defects.defect[affected] = new
+                for a in affected:
+                    cache.pop(a, None)
+                accepted += 1
+                break
+            if len(moves) > 1:
+                for p, _ in reversed(moves):
+                    dp, ch = ssm.propose(p, int(seq[p]))
+                    ssm.accept(dp, ch)
     return {
         "defect_target": target,
         "defect_steps": tried,
         "defect_accepted": accepted,
+        "defect_accepted_pairs": paired,
         "defect_initial_max": round(initial_max, 6),
         "defect_final_max": round(float(defects.defect.max()) if len(defects.defect) else 0.0, 6),
+    }
+
+
+#: Proposals of the toehold-match phase per matching window found at its start (at most
+#: :data:`TOEHOLD_MATCH_MAX_STEPS` in all).
+TOEHOLD_MATCH_STEPS = 2
+TOEHOLD_MATCH_MAX_STEPS = 40
+
+
+def _refine_toehold_matches(
+    seq: np.ndarray,
+    lay: _Layout,
+    ssm: SpuriousSearch,
+    hard: _Hard,
+    defects: _Defects | None,
+    alphabet: list[int],
+    rng: np.random.Generator,
+    target: float,
+) -> dict[str, Any]:
+    """Remove strand windows that match an exposed toehold complement (in place).
+
+    A window of :data:`TOEHOLD_MATCH_NT` nt reading part of a toehold whose complement lies
+    unpaired in an intended complex lets a strand that is no intended partner bind there
+    (ViennaRNA: about -6 kcal/mol).  Each step takes such a window and tries its
+    long-domain nucleotides and bases in random order; a change is kept when the hard
+    constraints hold, the number of such windows falls, it adds no spurious complementary
+    match of :data:`DEFECT_GATE_K` nt or more, and no intended complex holding the domain
+    ends above ``target`` ensemble defect unless it was already (and then not higher).
+    """
+
+    def hits() -> np.ndarray:
+        return np.flatnonzero(hard._toehold_hits(seq))
+
+    start = hits()
+    steps = min(TOEHOLD_MATCH_MAX_STEPS, TOEHOLD_MATCH_STEPS * len(start))
+    L = hard.th[0]
+    accepted = tried = 0
+    for _ in range(steps):
+        bad = hits()
+        if not len(bad):
+            break
+        tried += 1
+        w = int(bad[rng.integers(len(bad))])
+        pos = [int(p) for p in rng.permutation(np.unique(L[w] >> 1)) if lay.mutable[p]]
+        done = False
+        for g in pos:
+            old = int(seq[g])
+            for b in rng.permutation([x for x in alphabet if x != old]):
+                trial = seq.copy()
+                trial[g] = b
+                ok = hard.check(trial, g, old)
+                if ok is None:
+                    continue
+                _, _, off, win, *_ = hard.th
+                A = win[off[g] : off[g + 1]]
+                if hard._toehold_hits(trial, A).sum() >= hard._toehold_hits(seq, A).sum():
+                    continue
+                d, change = ssm.propose(g, int(b))
+                if sum(n for k, n in ssm.last_comp.items() if k >= DEFECT_GATE_K) > 0:
+                    continue
+                affected: list[int] = []
+                new = np.zeros(0)
+                if defects is not None:  # smallest complexes first; stop at the first rise
+                    affected = sorted(
+                        defects.by_domain.get(int(defects.owner[g]), []),
+                        key=lambda a: len(defects.targets[a]),
+                    )
+                    vals = []
+                    for a in affected:
+                        v = defects.evaluate(trial, a)[0]
+                        if v > max(defects.defect[a], target):
+                            break
+                        vals.append(v)
+                    if len(vals) < len(affected):
+                        continue
+                    new = np.array(vals)
+                ssm.accept(d, change)
+                hard.apply(ok)
+                seq[g] = b
+                if defects is not None:
+                    defects.defect[affected] = new
+                accepted += 1
+                done = True
+                break
+            if done:
+                break
+    return {
+        "toehold_match_initial": int(len(start)),
+        "toehold_match_steps": tried,
+        "toehold_match_accepted": accepted,
+        "toehold_match_final": int(len(hits())),
     }
 
 
@@ -1334,12 +1607,14 @@ def design_sequences(
     th_range = {n: c[3] for n, c in chosen.items()}
 
     # --- long domains
+    exposed = _exposed_toeholds(by_name, strands, complexes, index)
     search, timings, ssm, hard = _design_long(
-        seq, lay, gc_range, rng, max_seconds, k, three_letter, steps
+        seq, lay, gc_range, rng, max_seconds, k, three_letter, steps, exposed
     )
     n_defect = 4 * len(complexes) if defect_steps is None else int(defect_steps)
     if n_defect < 0:
         raise DesignError(f"defect_steps must be >= 0, got {defect_steps}")
+    defects = None
     if n_defect and lay.mutable.any():
         t0 = time.monotonic()
         md = vienna_dna_model(temperature_C, salt_M)
@@ -1351,6 +1626,22 @@ def design_sequences(
             )
         )
         timings["defect_s"] = round(time.monotonic() - t0, 3)
+    if hard.th is not None and lay.mutable.any():
+        t0 = time.monotonic()
+        alphabet = [0, 1, 3] if three_letter else [0, 1, 2, 3]
+        search.update(
+            _refine_toehold_matches(
+                seq,
+                lay,
+                ssm,
+                hard,
+                defects,
+                alphabet,
+                rng,
+                float(defect_target),
+            )
+        )
+        timings["toehold_match_s"] = round(time.monotonic() - t0, 3)
 
     dom_seqs = {
         n: _decode(seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]])
@@ -1458,6 +1749,32 @@ def target_structures(
         cname: _target_structure(cname, list(sn), db, strands, by_name)
         for cname, (sn, db) in complexes.items()
     }
+
+
+def _exposed_toeholds(
+    by_name: dict[str, DomainSpec],
+    strands: dict[str, list[str]],
+    complexes: dict[str, tuple[list[str], str]],
+    index: dict[str, int],
+) -> list[tuple[int, bool, set[int]]]:
+    """Toeholds left unpaired in an intended complex of several strands: (domain index,
+    whether the exposed copy is the complement, strands holding the other copy)."""
+    found: dict[tuple[str, bool], None] = {}
+    for snames, db in complexes.values():
+        if len(snames) < 2:
+            continue
+        toks = [t for s in snames for t in strands[s]]
+        syms = [x for x in db.split() if x != "+"]
+        for tok, sym in zip(toks, syms, strict=True):
+            name, comp = _split_token(tok)
+            if sym == "." and by_name[name].kind == "toehold":
+                found[name, comp] = None
+    out = []
+    for name, comp in found:
+        partner = name if comp else name + "*"
+        holders = {i for i, toks in enumerate(strands.values()) if partner in toks}
+        out.append((index[name], comp, holders))
+    return out
 
 
 def _kmer_need(domains: list[DomainSpec], k: int) -> int:

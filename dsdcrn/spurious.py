@@ -245,58 +245,6 @@ def _free_match(
     return (free < 0) | (a == W[j, f])
 
 
-def _rle(sorted_vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct values, counts) of a sorted array."""
-    n = len(sorted_vals)
-    if n == 0:
-        return sorted_vals, np.zeros(0, np.int64)
-    starts = np.flatnonzero(sorted_vals[1:] != sorted_vals[:-1]) + 1
-    starts = np.concatenate([[0], starts])
-    return sorted_vals[starts], np.diff(np.append(starts, n))
-
-
-def _dot(q: tuple[np.ndarray, np.ndarray], s: tuple[np.ndarray, np.ndarray]) -> int:
-    """Ordered pairs with equal values between two run-length encoded multisets."""
-    (uq, cq), (us, cs) = q, s
-    if len(uq) == 0 or len(us) == 0:
-        return 0
-    pos = np.searchsorted(us, uq)
-    pc = np.minimum(pos, len(us) - 1)
-    hit = us[pc] == uq
-    return int((cq[hit] * cs[pc[hit]]).sum())
-
-
-def _grouped(vals: np.ndarray, sid: np.ndarray, n: int) -> tuple[tuple, tuple]:
-    """RLE of ``vals`` ignoring and respecting the strand (one sort serves both).
-
-    ``vals`` is 1-D, or 2-D with each row's values in a range of its own, increasing
-    from row to row (masked keys, :func:`_masked_rows`): sorting each row then sorts
-    all, which is cheaper than one sort of everything.
-    """
-    g = vals * n + sid
-    if g.size and g.max() < 2**31:
-        g = g.astype(np.int32)
-    if g.ndim == 2:
-        g.sort(axis=1)
-        s = g.ravel()
-    else:
-        s = np.sort(g)
-    u, c = _rle(s)  # per (value, strand)
-    if len(u) == 0:
-        return (u, c), (u, c)
-    v = u // n
-    first = np.concatenate([[0], np.flatnonzero(v[1:] != v[:-1]) + 1])
-    return (v[first], np.add.reduceat(c, first)), (u, c)
-
-
-def _masked_rows(key: np.ndarray, k: int) -> np.ndarray:
-    """:func:`_masked` transposed: row p holds every key with position p deleted (k x n)."""
-    p = np.arange(k, dtype=np.int64)[:, None]
-    hi = key[None, :] // (4 ** (k - p))
-    lo = key[None, :] % (4 ** (k - 1 - p))
-    return (hi * 4 ** (k - 1 - p) + lo) + (p << (2 * (k - 1)))
-
-
 # --------------------------------------------------------------------------- counts
 @dataclass
 class SpuriousCounts:
@@ -338,25 +286,111 @@ class SpuriousCounts:
 _NAMES = ("comp_intra", "comp_inter", "ident_intra", "ident_inter")
 
 
-def _bc(dense: dict, name: str, s: int, base: np.ndarray, size: str) -> np.ndarray:
-    """Windows per (label group, free base): a bincount over dense group numbers."""
-    return np.bincount(dense[name, s] * 4 + base, minlength=dense[size, s])
+def _bitlen(x: np.ndarray) -> np.ndarray:
+    """Bit length of non-negative integers (0 for 0; exact below 2**53)."""
+    return np.frexp(x.astype(np.float64))[1].astype(np.int64)
+
+
+_ROOM_BITS = 4  # packed payload: nt left in the strand (capped at kmax <= 15)
+
+
+class _Levels:
+    """Pair counts of one sorted key table at several window lengths (module doc of
+    :class:`SpuriousScorer`): per level, sums over groups of equal key prefixes of
+    ``cF * cR`` (complementary) and ``cF * cF`` (identical)."""
+
+    def __init__(
+        self,
+        ks: list[int],
+        thresholds: list[int],
+        rowlims: list[int],
+        nchar: int,
+        fb: int,
+        wb: int,
+        room: np.ndarray,
+        wf: np.ndarray,
+        wr: np.ndarray,
+    ) -> None:
+        self.k = np.array(ks, np.int64)[:, None]
+        self.thr = np.array(thresholds, np.int64)[:, None]
+        self.rowlim = np.array(rowlims, np.int64)[:, None]
+        self.tmin = int(self.thr.min()) if len(ks) else 0
+        self.nchar, self.fb, self.wb = nchar, fb, wb
+        # every row holds every element once: self-pair terms of all elements (label-only)
+        valid = room[None, :] >= self.k
+        self.static_fr = self.rowlim[:, 0] * (valid * (wf * wr)[None, :]).sum(axis=1)
+        self.static_ff = self.rowlim[:, 0] * (valid * (wf * wf)[None, :]).sum(axis=1)
+
+    def __call__(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``P``: (rows, m) packed keys ``key << fb | room << 2 wb | wF << wb | wR``."""
+        R, m = P.shape
+        n_lev = len(self.k)
+        comp, ident = self.static_fr.copy(), self.static_ff.copy()
+        if not n_lev or not m:
+            return comp, ident
+        P.sort(axis=1)
+        key = P >> self.fb
+        left = np.full((R, m), -1, np.int64)
+        left[:, 1:] = self.nchar - (_bitlen(key[:, 1:] ^ key[:, :-1]) + 1) // 2
+        near = np.maximum(left, np.roll(left, -1, axis=1))
+        near[:, -1] = left[:, -1]
+        near = near.ravel()
+        # per level, only windows sharing >= threshold chars with a neighbour can pair
+        # (the others' self pairs are in the static terms); a kept window whose
+        # predecessor was dropped shares fewer chars with it: a group break
+        parts = [
+            np.flatnonzero(near[: lim * m] >= thr)
+            for thr, lim in zip(self.thr[:, 0], self.rowlim[:, 0], strict=True)
+        ]
+        sizes = np.array([len(x) for x in parts])
+        nonempty = np.flatnonzero(sizes)
+        if not len(nonempty):
+            return comp, ident
+        idx = np.concatenate(parts)
+        first = (np.cumsum(sizes) - sizes)[nonempty]  # each level's block
+        pay = P.ravel()[idx]
+        wmask = (1 << self.wb) - 1
+        room = (pay >> (2 * self.wb)) & ((1 << _ROOM_BITS) - 1)
+        valid = room >= np.repeat(self.k[:, 0], sizes)
+        vf = ((pay >> self.wb) & wmask) * valid
+        vr = (pay & wmask) * valid
+        brk = left.ravel()[idx] < np.repeat(self.thr[:, 0], sizes)
+        brk[first] = True
+        g = np.cumsum(brk) - 1
+        cf = np.bincount(g, vf)
+        cr = np.bincount(g, vr)
+        g_first = g[first]
+        comp[nonempty] += np.add.reduceat(cf * cr, g_first).astype(np.int64) - np.add.reduceat(
+            vf * vr, first
+        )
+        ident[nonempty] += np.add.reduceat(cf * cf, g_first).astype(np.int64) - np.add.reduceat(
+            vf * vf, first
+        )
+        return comp, ident
 
 
 class SpuriousScorer:
     """Vectorised spurious k-mer counting for one set of strands (any sequence).
 
-    Windows, strand indices and label-row ids depend on the labels only and are built
-    once; calling the scorer with a domain vector counts its matches.  Designed pairs
-    are never listed: they are counted per group of windows sharing a label row
-    (``k - 1`` labels, plus the base at the one free position).
+    Every position of every strand and of its reverse complement starts one key: the
+    ``kmax`` bases from there (2 bits each, zeros past the strand end).  Sorting the keys
+    once puts every group of windows with equal first ``k`` bases next to each other for
+    every ``k`` at once, so the matching pairs of all lengths come from one sort and the
+    common-prefix lengths of neighbours; one-mismatch pairs the same way from keys with
+    position ``p`` deleted (one sort per ``p``).  Positions with the same labels over
+    ``kmax`` nt are merged (with their multiplicities) for the counts over all strands;
+    within-strand counts sort (strand, key).  Designed pairs are never listed: they are
+    counted per group of windows sharing a label row (``k - 1`` labels, plus the base at
+    the one free position).  Everything that depends on the labels only is built once;
+    calling the scorer with a domain vector counts its matches.
 
     Parameters
     ----------
     labels : Sequence[numpy.ndarray]
         Label array of each strand (:func:`strand_labels`).
     kmin, kmax : int
-        Window lengths scored, nt (``kmax <= 31``); one-mismatch pairs from ``kmin + 2``.
+        Window lengths scored, nt (``2 <= kmin <= kmax <= 15``); one-mismatch pairs from
+        ``kmin + 2``.
     mismatch : bool
         Also count pairs with exactly one mismatch.
     """
@@ -368,107 +402,220 @@ class SpuriousScorer:
         kmax: int = KMAX,
         mismatch: bool = True,
     ) -> None:
-        self.n_strands = len(labels)
+        if not 2 <= kmin <= kmax <= (1 << _ROOM_BITS) - 1:
+            raise ValueError(f"need 2 <= kmin <= kmax <= 15, got {kmin}, {kmax}")
+        self.n_strands = n = len(labels)
         self.kmin, self.kmax, self.mismatch = kmin, kmax, mismatch
-        nS = max(self.n_strands, 1)
-        self.ks = []
+        nS = max(n, 1)
+        lens = np.array([len(lab) for lab in labels], np.int64)
+        n_nt = int(lens.sum())
+        Q = 2 * n_nt
+        self.ks = [k for k in range(kmin, kmax + 1) if (lens >= k).any()]
+        self.mm_ks = [k for k in self.ks if mismatch and k >= kmin + 2]
+        self.empty = not self.ks
+        if self.empty:
+            return
+        seqs = [np.asarray(lab, np.int64) for lab in labels]
+        seqs += [lab[::-1] ^ 1 for lab in seqs]
+        lens2 = np.concatenate([lens, lens])
+        self.flab = np.concatenate(seqs)
+        offsets = np.concatenate([[0], np.cumsum(lens2)[:-1]])
+        pos = np.arange(Q)
+        sid = np.repeat(np.arange(2 * n) % nS, lens2)
+        is_r = pos >= n_nt
+        room = np.minimum(np.repeat(offsets + lens2, lens2) - pos, kmax)
+        t = np.arange(kmax)
+        self.gather = np.where(t[None, :] < room[:, None], pos[:, None] + t[None, :], Q)
+        self.pow4 = (4 ** (kmax - 1 - t)).astype(np.int64)
+        # keys with position p deleted: (key >> hi) << lo | key & lo_mask
+        self.m_hi = (2 * (kmax - t)).astype(np.int64)[:, None]
+        self.m_lo = (2 * (kmax - 1 - t)).astype(np.int64)[:, None]
+        self.m_mask = ((1 << self.m_lo) - 1).astype(np.int64)
         wid = _WindowIds(labels, kmax)
-        for k in range(kmin, kmax + 1):
-            L, sid = windows(labels, k)
-            if not len(L):
+        ids = np.stack([wid.ids[m] for m in range(1, kmax + 1)])
+        # all strands: positions with equal labels over kmax nt (and room) merged
+        row_id = ids[room - 1, pos] * (kmax + 1) + room
+        _, first, inv = np.unique(row_id, return_index=True, return_inverse=True)
+        inv = inv.ravel()
+        wf = np.bincount(inv, weights=~is_r).astype(np.int64)
+        wr = np.bincount(inv, weights=is_r).astype(np.int64)
+        self.rep = first
+        wb = max(1, int(max(wf.max(), wr.max())).bit_length())
+        self.all_fb = _ROOM_BITS + 2 * wb
+        self.all_pay = (room[first] << (2 * wb)) | (wf << wb) | wr
+        lev = {
+            "exact": (self.ks, self.ks, [1] * len(self.ks), kmax),
+            "mm": (self.mm_ks, [k - 1 for k in self.mm_ks], self.mm_ks, kmax - 1),
+        }
+        self.lev_all = {
+            name: _Levels(a, b, c, nc, self.all_fb, wb, room[first], wf, wr)
+            for name, (a, b, c, nc) in lev.items()
+        }
+        # within strands: a match of k >= kmin nt, or of k >= kmin + 2 nt with one
+        # mismatch, agrees exactly on the first h chars or on the next h (h = (kmin + 2)
+        # // 2): candidate pairs come from two sorts of (strand, h chars), and few exist
+        self.h = h = (kmin + 2) // 2
+        self.in_sid, self.in_room, self.in_f = sid, room, ~is_r
+        self.in_sel = [np.flatnonzero(room >= kmin)]
+        if self.mm_ks:
+            self.in_sel.append(np.flatnonzero(room >= 2 * h))
+        self.pos_bits = max(1, int(Q).bit_length())
+        self.n_fwd = np.array([int(((room >= k) & ~is_r).sum()) for k in self.ks], np.int64)
+        # forward windows of each length (strand by strand), their reverse complements
+        qs, kk, mir = [], [], []
+        for k in self.ks:
+            q = np.flatnonzero((room >= k) & ~is_r)
+            s = sid[q]
+            start = q - offsets[s]
+            qs.append(q)
+            kk.append(np.full(len(q), k, np.int64))
+            mir.append(offsets[n + s] + lens[s] - start - k)
+        self.block = np.concatenate([[0], np.cumsum([len(q) for q in qs])[:-1]])
+        q, kk, mir = np.concatenate(qs), np.concatenate(kk), np.concatenate(mir)
+        self.q0, self.ql, self.mir = q, q + kk - 1, mir
+        self.kshift = 2 * (kmax - kk)
+        sw = sid[q]
+        P, S, F = ids[kk - 2, q], ids[kk - 2, np.minimum(q + 1, Q - 1)], ids[kk - 1, q]
+        rP, rS, rF = ids[kk - 2, mir], ids[kk - 2, np.minimum(mir + 1, Q - 1)], ids[kk - 1, mir]
+        self.self_near = (P == rP) | (S == rS)
+        # label-only counts per k and scope (0: all pairs, 1: within one strand), and
+        # dense group numbers of the designed pairs, all lengths concatenated
+        self.static: dict[tuple, np.ndarray] = {}
+        self.dense: dict[tuple, tuple] = {}
+        bk = np.repeat(np.arange(len(qs)), [len(x) for x in qs])  # length block of a window
+        for name, (qa, ta) in {"P": (rP, P), "S": (rS, S), "F": (rF, F)}.items():
+            # label-row ids, each length's block moved to a range of its own
+            top = np.maximum.reduceat(np.maximum(qa, ta), self.block) + 1
+            base = np.concatenate([[0], np.cumsum(top)[:-1]])
+            x0, y0 = qa + base[bk], ta + base[bk]
+            for s in (0, 1):
+                if s:  # (label row, strand) renumbered; blocks stay apart and in order
+                    u, inv = np.unique(
+                        np.concatenate([x0 * nS + sw, y0 * nS + sw]), return_inverse=True
+                    )
+                    inv = inv.ravel()
+                    x, y, m = inv[: len(x0)], inv[len(x0) :], len(u)
+                    first = np.searchsorted(u, base * nS)
+                else:
+                    x, y, m, first = x0, y0, int(top.sum()), base
+                cx = np.bincount(x, minlength=m)
+                cy = np.bincount(y, minlength=m)
+                self.static["comp", name, s] = np.add.reduceat(cx * cy, first)
+                self.static["ident", name, s] = np.add.reduceat(cy * cy, first)
+                if name != "F":
+                    self.dense[name, s] = (4 * x, 4 * y, 4 * first, 4 * m)
+
+    def _within(self, key: np.ndarray) -> tuple[tuple, tuple]:
+        """Ordered pairs inside strands per length: ((comp, ident) exact, (comp, ident)
+        summed over deleted positions), as :class:`_Levels` gives them."""
+        h, kmax, pb = self.h, self.kmax, self.pos_bits
+        found = []
+        for off, sel in zip((0, h), self.in_sel, strict=False):
+            chars = (key[sel] >> (2 * (kmax - off - h))) & ((1 << (2 * h)) - 1)
+            g = np.sort((self.in_sid[sel] << (2 * h + pb)) | (chars << pb) | sel)
+            same = (g[1:] >> pb) == (g[:-1] >> pb)
+            if not same.any():
                 continue
-            first = np.concatenate([[0], np.flatnonzero(np.diff(sid)) + 1])
-            start = np.arange(len(sid)) - np.repeat(first, np.diff(np.append(first, len(sid))))
-            ids = {
-                "P": wid.forward(sid, start, k - 1),
-                "S": wid.forward(sid, start + 1, k - 1),
-                "F": wid.forward(sid, start, k),
-                "rP": wid.reverse(sid, start, k, k - 1, 0),
-                "rS": wid.reverse(sid, start, k, k - 1, 1),
-                "rF": wid.reverse(sid, start, k, k, 0),
-            }
-            g = {n: _grouped(v, sid, nS) for n, v in ids.items()}
-            # label-only pair counts (all scope, intra scope): [designed on the first k - 1,
-            # on the last k - 1, on all k] for complementary and identical pairs
-            static = {
-                "comp": [
-                    tuple(_dot(g[q][s], g[t][s]) for s in (0, 1))
-                    for q, t in (("rP", "P"), ("rS", "S"), ("rF", "F"))
-                ],
-                "ident": [
-                    tuple(int((g[t][s][1] ** 2).sum()) for s in (0, 1)) for t in ("P", "S", "F")
-                ],
-            }
-            # dense group numbers (all scope, intra scope) shared by each query/stored pair
-            # (ids of k - 1 labels are already dense; with the strand they are renumbered)
-            n_ids = 4 * (int(wid.ids[k - 1].max()) + 1)
-            dense = {}
-            for q, t in (("rP", "P"), ("rS", "S")):
-                dense[q, 0], dense[t, 0], dense[q + t, 0] = ids[q], ids[t], n_ids
-                a, b = ids[q] * nS + sid, ids[t] * nS + sid
-                u, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
-                inv = inv.ravel()
-                dense[q, 1], dense[t, 1], dense[q + t, 1] = inv[: len(a)], inv[len(a) :], 4 * len(u)
-            self_near = (ids["P"] == ids["rP"]) | (ids["S"] == ids["rS"])
-            self.ks.append((k, L, sid, dense, static, self_near))
+            # every pair inside each run of equal (strand, chars)
+            pos = g & ((1 << pb) - 1)
+            start = np.flatnonzero(np.concatenate([[True], ~same]))
+            size = np.diff(np.append(start, len(g)))
+            rank = np.arange(len(g)) - np.repeat(start, size)
+            later = np.repeat(size, size) - 1 - rank
+            u = np.repeat(np.arange(len(g)), later)
+            v = u + 1 + np.arange(len(u)) - np.repeat(np.cumsum(later) - later, later)
+            a, b = pos[u], pos[v]
+            found.append(np.minimum(a, b) * (1 << pb) + np.maximum(a, b))
+        n_k = len(self.ks)
+        E = np.zeros((2, n_k), np.int64)  # unordered pairs: (reverse, forward), (fwd, fwd)
+        E1 = np.zeros((2, n_k), np.int64)  # the same with exactly one mismatch
+        if found:
+            pair = np.unique(np.concatenate(found))
+            a, b = pair >> pb, pair & ((1 << pb) - 1)
+            fa, fb = self.in_f[a], self.in_f[b]
+            kind = np.stack([fa != fb, fa & fb])
+            x = key[a] ^ key[b]
+            nz = (x | (x >> 1)) & 0x5555555555555555  # one bit per differing char
+            room = np.minimum(self.in_room[a], self.in_room[b])
+            for i, k in enumerate(self.ks):
+                d = nz >> (2 * (kmax - k))
+                ok = room >= k
+                E[:, i] = (kind & (ok & (d == 0))).sum(axis=1)
+                if k in self.mm_ks:
+                    E1[:, i] = (kind & (ok & (d != 0) & ((d & (d - 1)) == 0))).sum(axis=1)
+        # ordered as :class:`_Levels` counts them: identical pairs both ways and each
+        # window with itself; with a deleted position, an exact pair once per position
+        T = (E[0], 2 * E[1] + self.n_fwd)
+        mm = [self.ks.index(k) for k in self.mm_ks]
+        ks = np.array(self.mm_ks, np.int64)
+        M = (ks * T[0][mm] + E1[0, mm], ks * T[1][mm] + 2 * E1[1, mm])
+        return T, M
 
     def __call__(self, seq: np.ndarray) -> SpuriousCounts:
         """Count spurious pairs for domain vector ``seq`` (base codes 0..3)."""
         out = SpuriousCounts(self.n_strands, {n: {} for n in _NAMES})
         if self.mismatch:
             out.counts.update({n + "_mm": {} for n in _NAMES})
-        nS = max(self.n_strands, 1)
-        for k, L, sid, dense, static, self_near in self.ks:
-            W = codes(seq, L)
-            RC = 3 - W[:, ::-1]
-            f, r = _keys(W), _keys(RC)
-            b0, bl = W[:, 0], W[:, k - 1]
-            F = _grouped(f, sid, nS)
-            R = _grouped(r, sid, nS)
-            mm = self.mismatch and k >= self.kmin + 2
-            if mm:
-                MF = _grouped(_masked_rows(f, k), sid[None, :], nS)
-                MR = _grouped(_masked_rows(r, k), sid[None, :], nS)
-
-            # designed pairs: count per label group and free base (bincounts, no sorting)
-            EP = [
-                (_bc(dense, "rP", s, 3 - b0, "rPP"), _bc(dense, "P", s, bl, "rPP")) for s in (0, 1)
-            ]
-            ES = [
-                (_bc(dense, "rS", s, 3 - bl, "rSS"), _bc(dense, "S", s, b0, "rSS")) for s in (0, 1)
-            ]
-            (NP, NS, NF) = static["comp"]
-            d = int(((f == r) & ~self_near).sum())
-            d1 = int((((W != RC).sum(axis=1) == 1) & ~self_near).sum())
-            ordered = {}
-            for s in (0, 1):  # 0: all pairs, 1: pairs within one strand
-                T = _dot(R[s], F[s])
-                e_p, e_s = int(EP[s][0] @ EP[s][1]), int(ES[s][0] @ ES[s][1])
-                ordered[s] = T - (e_p + e_s - NF[s])
-                if mm:
-                    M = _dot(MR[s], MF[s])
-                    ordered[s, "mm"] = M - k * T - ((NP[s] - e_p) + (NS[s] - e_s))
-            out.counts["comp_intra"][k] = (ordered[1] - d) // 2
-            out.counts["comp_inter"][k] = (ordered[0] + d) // 2 - (ordered[1] - d) // 2
-            if mm:
-                o_all, o_in = ordered[0, "mm"], ordered[1, "mm"]
-                out.counts["comp_intra_mm"][k] = (o_in - d1) // 2
-                out.counts["comp_inter_mm"][k] = (o_all + d1) // 2 - (o_in - d1) // 2
-            # identical: the same with one set of windows (self pairs are designed)
-            (NP, NS, NF) = static["ident"]
+        if self.empty:
+            return out
+        c = codes(seq, self.flab)
+        key = np.append(c, 0)[self.gather] @ self.pow4
+        ku = key[self.rep]
+        res = {
+            ("exact", 0): self.lev_all["exact"](((ku << self.all_fb) | self.all_pay)[None, :]),
+        }
+        if self.mm_ks:
+            mu = ((ku[None, :] >> self.m_hi) << self.m_lo) | (ku[None, :] & self.m_mask)
+            res["mm", 0] = self.lev_all["mm"]((mu << self.all_fb) | self.all_pay)
+        res["exact", 1], res["mm", 1] = self._within(key)
+        # designed pairs matching at their free position, per length
+        cf = c[: len(c) // 2]
+        b0, bl = cf[self.q0], cf[self.ql]
+        designed = {}
+        for name, (qb, tb) in {"P": (3 - b0, bl), "S": (3 - bl, b0)}.items():
             for s in (0, 1):
-                T = int((F[s][1] ** 2).sum())
-                ip, is_ = EP[s][1], ES[s][1]
-                e_p, e_s = int(ip @ ip), int(is_ @ is_)
-                ordered[s] = T - (e_p + e_s - NF[s])
-                if mm:
-                    M = int((MF[s][1] ** 2).sum())
-                    ordered[s, "mm"] = M - k * T - ((NP[s] - e_p) + (NS[s] - e_s))
-            out.counts["ident_intra"][k] = ordered[1] // 2
-            out.counts["ident_inter"][k] = (ordered[0] - ordered[1]) // 2
-            if mm:
-                out.counts["ident_intra_mm"][k] = ordered[1, "mm"] // 2
-                out.counts["ident_inter_mm"][k] = (ordered[0, "mm"] - ordered[1, "mm"]) // 2
+                dq, dt, off, size = self.dense[name, s]
+                nq = np.bincount(dq + qb, minlength=size)
+                nt = np.bincount(dt + tb, minlength=size)
+                designed["comp", name, s] = np.add.reduceat(nq * nt, off)
+                designed["ident", name, s] = np.add.reduceat(nt * nt, off)
+        # windows that are (one mismatch from) their own reverse complement
+        a = key[self.q0] >> self.kshift
+        x = a ^ (key[self.mir] >> self.kshift)
+        nz = (x | (x >> 1)) & 0x5555555555555555
+        free = ~self.self_near
+        pal = np.add.reduceat((x == 0) & free, self.block)
+        pal1 = np.add.reduceat((nz != 0) & ((nz & (nz - 1)) == 0) & free, self.block)
+        mm_index = {k: i for i, k in enumerate(self.mm_ks)}
+        for i, k in enumerate(self.ks):
+            mm = k in mm_index
+            j = mm_index.get(k)
+            d, d1 = int(pal[i]), int(pal1[i])
+            for kind, col in (("comp", 0), ("ident", 1)):
+                ordered = {}
+                for s in (0, 1):
+                    T = int(res["exact", s][col][i])
+                    NP, NS, NF = (self.static[kind, nm, s][i] for nm in "PSF")
+                    e_p = int(designed[kind, "P", s][i])
+                    e_s = int(designed[kind, "S", s][i])
+                    ordered[s] = T - (e_p + e_s - NF)
+                    if mm:
+                        M = int(res["mm", s][col][j])
+                        ordered[s, "mm"] = M - k * T - ((NP - e_p) + (NS - e_s))
+                if kind == "comp":
+                    out.counts["comp_intra"][k] = (ordered[1] - d) // 2
+                    out.counts["comp_inter"][k] = (ordered[0] + d) // 2 - (ordered[1] - d) // 2
+                    if mm:
+                        o_all, o_in = ordered[0, "mm"], ordered[1, "mm"]
+                        out.counts["comp_intra_mm"][k] = (o_in - d1) // 2
+                        out.counts["comp_inter_mm"][k] = (o_all + d1) // 2 - (o_in - d1) // 2
+                else:
+                    out.counts["ident_intra"][k] = ordered[1] // 2
+                    out.counts["ident_inter"][k] = (ordered[0] - ordered[1]) // 2
+                    if mm:
+                        o_all, o_in = ordered[0, "mm"], ordered[1, "mm"]
+                        out.counts["ident_intra_mm"][k] = o_in // 2
+                        out.counts["ident_inter_mm"][k] = (o_all - o_in) // 2
         return out
 
 
@@ -648,7 +795,7 @@ class _KState:
 
     def delta(self, trial: np.ndarray, g: int) -> tuple[float, tuple]:
         A = self.pos_win[self.pos_off[g] : self.pos_off[g + 1]]
-        self.last_exact = 0
+        self.last_exact = self.last_comp = 0
         if len(A) == 0:
             return 0.0, ()
         k = self.k
@@ -667,7 +814,8 @@ class _KState:
             n_new, n_old = int(new.sum()), int(old.sum())
             dE[name] = (n_new - n_old, (len(sel) - n_new) - (len(sel) - n_old))
             upd[name] = (sel, new)
-        self.last_exact = (dTc - dE["c"][0]) + (dTi - dE["i"][0])
+        self.last_comp = dTc - dE["c"][0]
+        self.last_exact = self.last_comp + (dTi - dE["i"][0])
         val = self.w * self.last_exact
         mnew = None
         if self.mm:
@@ -753,17 +901,20 @@ class SpuriousSearch:
         """Score change if position ``g`` became ``base``; and the change to apply.
 
         Afterwards :attr:`last_exact` maps k to the change in the number of ordered
-        spurious exact pairs of length k.
+        spurious exact pairs of length k, :attr:`last_comp` the same for complementary
+        pairs only.
         """
         trial = self.seq.copy()
         trial[g] = base
         d, changes = 0.0, []
         self.last_exact: dict[int, int] = {}
+        self.last_comp: dict[int, int] = {}
         for s in self.states:
             dv, ch = s.delta(trial, g)
             d += dv
             changes.append(ch)
             self.last_exact[s.k] = s.last_exact
+            self.last_comp[s.k] = s.last_comp
         return d, [(g, base), changes]
 
     def accept(self, d: float, change: list) -> None:

@@ -8,7 +8,13 @@ import pytest
 from dsdcrn.equilibrium import equilibrium, rt
 from dsdcrn.errors import DesignError
 from dsdcrn.ranking import rank_candidates
-from dsdcrn.seqscore import METRICS, base_strands, score_design, unintended_pairs
+from dsdcrn.seqscore import (
+    DIMER_DG_THRESHOLD,
+    METRICS,
+    base_strands,
+    score_design,
+    unintended_pairs,
+)
 from dsdcrn.sequences import DesignProblem, DomainSpec, SequenceDesign
 
 
@@ -138,3 +144,56 @@ def test_strands_that_cannot_pair_score_zero() -> None:
     assert pair["strand_a"] == pair["strand_b"] == "S" and pair["bind_dG_mfe"] is None
     assert report.metrics["TSI max"] == 0.0 and report.metrics["SSU min"] == pytest.approx(1.0)
     assert report.to_json_dict()["pairs"][0]["mfe_dG"] is None
+
+
+def test_gate_base_strands_are_checked_in_their_duplex() -> None:
+    toehold = "CACCTA"
+    problem = DesignProblem(
+        [
+            DomainSpec("t", 6, "toehold"),
+            DomainSpec("x", len(X), "long"),
+            DomainSpec("y", len(Y), "long"),
+            DomainSpec("z", len(Y), "long"),
+        ],
+        {"top": ["x"], "bottom": ["x*", "t*"], "reader": ["y"], "mimic": ["z"]},
+        {
+            "gate": (["top", "bottom"], "( + ) ."),
+            "reader": (["reader"], "."),
+            "mimic": (["mimic"], "."),
+        },
+        {"gate": 100.0, "reader": 10.0, "mimic": 10.0},
+    )
+    y = Y[:6] + toehold + Y[12:]  # reads the toehold: binds the exposed t* of the gate
+    z = "CT" + X[2:16] + "TC"  # reads 14 nt of x, but x* is paired inside the gate
+    report = score_design(problem, _design(problem, {"t": toehold, "x": X, "y": y, "z": z}))
+    rows = {(p["strand_a"], p["strand_b"]): p for p in report.pairs}
+    # every pair of distinct strands without designed complementarity is folded, the
+    # gate base strand included; intended partners (top, bottom) are not
+    distinct = {k for k in rows if k[0] != k[1]}
+    assert distinct == {
+        ("top", "reader"),
+        ("top", "mimic"),
+        ("reader", "mimic"),
+        ("bottom", "reader"),
+        ("bottom", "mimic"),
+    }
+    assert rows["bottom", "reader"]["base"] and not rows["top", "reader"]["base"]
+    assert rows["bottom", "reader"]["bind_dG_mfe"] < DIMER_DG_THRESHOLD
+    assert rows["bottom", "mimic"]["bind_dG_mfe"] > DIMER_DG_THRESHOLD  # x* is blocked
+    assert [(p["strand_a"], p["strand_b"]) for p in report.spurious_dimers()] == [
+        ("bottom", "reader")
+    ]
+    assert report.metrics["Spurious dimers"] == 1
+    assert report.metrics["Dimer dG min"] == rows["bottom", "reader"]["bind_dG_mfe"]
+
+
+def test_winner_is_the_best_candidate_that_meets_the_specification() -> None:
+    higher = {"a": False, "b": False}
+    scores = [{"a": 1.0, "b": 1.0}, {"a": 2.0, "b": 2.0}, {"a": 3.0, "b": 3.0}]
+    assert rank_candidates(scores, higher).winner == 0
+    r = rank_candidates(scores, higher, feasible=[False, True, True])
+    assert r.winner == 1 and r.feasible == [False, True, True]
+    # when no candidate meets it, the meta-ranking alone decides
+    assert rank_candidates(scores, higher, feasible=[False] * 3).winner == 0
+    with pytest.raises(DesignError, match="feasible"):
+        rank_candidates(scores, higher, feasible=[True])

@@ -183,3 +183,16 @@ def test_strict_toehold_spurious_limit_suggests_settings() -> None:
     assert "\n" not in msg
     assert "maximum spurious 0.4" in msg and "12 toehold(s) of 6 nt" in msg
     assert "stickydesign finds" in msg and "toehold_maxspurious=0.5" in msg
+
+
+def test_no_unrelated_strand_reads_an_exposed_toehold(design: SequenceDesign) -> None:
+    # t1* lies unpaired on the gate's base strand: a strand reading 5 nt of t1 that is no
+    # partner of the gate would bind there (about -6 kcal/mol)
+    fives = _kmers(design.domains["t1"], 5)
+    for s in ("G_top", "X2"):
+        assert not _kmers(design.strands[s], 5) & fives, s
+    assert design.search["toehold_match_final"] == 0
+    # toeholds avoid self-complementary 4-mers (AATT, ATAT, ...) when stickydesign allows
+    for name in ("t1", "t2"):
+        seq = design.domains[name]
+        assert not any(k == _revcomp(k) for k in _kmers(seq, 4)), seq

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dsdcrn.spurious import (
+    SpuriousScorer,
     SpuriousSearch,
     count_spurious,
     count_spurious_reference,
@@ -42,15 +43,39 @@ def _random_system(rng: np.random.Generator, binary: bool):
     return seq, strand_labels(spans, strands)
 
 
-@pytest.mark.parametrize("trial", range(6))
+@pytest.mark.parametrize("trial", range(8))
 def test_vectorised_equals_plain_python(trial: int) -> None:
     rng = np.random.default_rng(trial)
     # two-letter sequences make many chance matches, exact and with one mismatch
     seq, labels = _random_system(rng, binary=trial % 2 == 0)
-    fast = count_spurious(seq, labels, kmin=4, kmax=9)
-    slow = count_spurious_reference(seq, labels, kmin=4, kmax=9)
+    kmin, kmax = [(4, 9), (2, 7), (6, 12), (3, 15)][trial % 4]
+    fast = count_spurious(seq, labels, kmin=kmin, kmax=kmax)
+    slow = count_spurious_reference(seq, labels, kmin=kmin, kmax=kmax)
     assert fast.counts == slow.counts
     assert sum(sum(v.values()) for v in fast.counts.values()) > 0
+    # one scorer, many sequences (the index depends on the labels only)
+    scorer = SpuriousScorer(labels, kmin, kmax)
+    other = rng.integers(0, 4, len(seq)).astype(np.uint8)
+    assert scorer(other).counts == count_spurious_reference(other, labels, kmin, kmax).counts
+
+
+def test_vectorised_equals_plain_python_on_a_compiled_circuit() -> None:
+    from dsdcrn.crn import parse_crn
+    from dsdcrn.pipeline import design_problem
+    from dsdcrn.sequences import domain_layout
+    from dsdcrn.translate import compile_crn
+
+    crn = parse_crn("A + B -> 2B\nB + C -> 2C\nC + A -> 2A\n", name="rps")
+    problem = design_problem(compile_crn(crn, "soloveichik2010"))
+    spans = domain_layout(problem.domains)
+    labels = strand_labels(spans, problem.strands)
+    rng = np.random.default_rng(5)
+    seq = rng.choice(np.array([0, 1, 3], np.uint8), sum(n for _, n in spans.values()))
+    fast, slow = count_spurious(seq, labels), count_spurious_reference(seq, labels)
+    assert fast.counts == slow.counts
+    assert fast.summary()["WSIS"] > 0 and fast.summary()["WSAS"] > 0
+    with pytest.raises(ValueError, match="kmin"):
+        SpuriousScorer(labels, kmin=1)
 
 
 def test_designed_pairs_are_not_spurious() -> None:
