@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from .circuits import DEFAULT, nagipogu_reif_neuron
@@ -71,6 +72,22 @@ def _enum_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--release-cutoff", type=int, default=7, help="nt; shorter helices melt")
     g.add_argument("--allow-remote", action="store_true", help="allow remote toehold binding")
     g.add_argument("--enum-timeout", type=float, default=300.0, help="s (default 300)")
+    g.add_argument(
+        "--modular",
+        action="store_true",
+        help="enumerate one formal reaction at a time, each gate shape once (large circuits)",
+    )
+    g.add_argument(
+        "--no-shape-cache",
+        action="store_true",
+        help="with --modular: enumerate every module, not each shape once (for comparison)",
+    )
+    g.add_argument(
+        "--enum-jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="with --modular: worker processes (default: all cores)",
+    )
 
 
 def _design_args(p: argparse.ArgumentParser, candidates: int = 1) -> None:
@@ -172,6 +189,24 @@ def _enum_options(args):
     )
 
 
+def _enumerate(args, system, progress: bool = True):
+    """(Enumerated, ModularEnumeration or None) as the enumeration options ask."""
+    from .enumeration import enumerate_system
+
+    if not args.modular:
+        return enumerate_system(system, _enum_options(args), progress=progress), None
+    from .modular import enumerate_modular
+
+    mod = enumerate_modular(
+        system,
+        _enum_options(args),
+        jobs=args.enum_jobs,
+        cache=not args.no_shape_cache,
+        progress=progress,
+    )
+    return mod.enumerated, mod
+
+
 def _verify_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--methods",
@@ -198,6 +233,12 @@ def _compiled(args):
     return crn, compile_crn(crn, args.scheme, fuel_nM=args.fuel_nM)
 
 
+def _show_rewrite(system) -> None:
+    """Print the CRN rewrite (if the scheme needed one) to stderr."""
+    if system.rewrite is not None:
+        print(system.rewrite.to_comment(prefix="").rstrip(), file=sys.stderr)
+
+
 def cmd_build(args) -> None:
     from .designfolder import write_design
     from .pipeline import build
@@ -212,6 +253,7 @@ def cmd_build(args) -> None:
         verify_methods=_methods(args),
         verify_timeout_s=args.verify_timeout,
         enumeration=_enum_options(args),
+        modular=args.modular,
     )
     b = build(crn, opts, progress=not args.quiet)
     out = Path(args.output or Path("designs") / crn.name)
@@ -226,25 +268,56 @@ def cmd_build(args) -> None:
 
 
 def cmd_compile(args) -> None:
-    _, system = _compiled(args)
+    crn, system = _compiled(args)
+    _show_rewrite(system)
+    if args.rewritten:
+        text = system.rewrite.to_text() if system.rewrite is not None else crn.to_text()
+        _emit(text, args.rewritten)
+    if args.vdsd:
+        from .visualdsd import to_visual_dsd
+
+        _emit(to_visual_dsd(system), args.vdsd)
     _emit(system.to_pil(), args.output)
 
 
 def cmd_enumerate(args) -> None:
-    from .enumeration import enumerate_system
-
     _, system = _compiled(args)
-    _emit(enumerate_system(system, _enum_options(args), progress=True).to_pil(), args.output)
+    _emit(_enumerate(args, system)[0].to_pil(), args.output)
 
 
 def cmd_verify(args) -> None:
-    from .enumeration import enumerate_system
     from .verify import verify
 
     methods = _methods(args)
     crn, system = _compiled(args)
+    _show_rewrite(system)
     spec = read_crn(args.spec) if args.spec else crn
-    enumerated = enumerate_system(system, _enum_options(args), progress=True)
+    enumerated, mod = _enumerate(args, system)
+    modular_ok: bool | None = True
+    if mod is not None and "crn-bisimulation" in methods:
+        from .modular import verify_modular
+
+        t0 = time.perf_counter()
+        verdicts = verify_modular(
+            spec, mod, jobs=args.enum_jobs, timeout_s=args.verify_timeout, progress=True
+        )
+        answers = [v.verdict for v in verdicts]
+        modular_ok = False if False in answers else None if None in answers else True
+        print(
+            f"modular crn-bisimulation: {modular_ok} ({len(verdicts)} modules, "
+            f"{sum(not v.cached for v in verdicts)} distinct checks, "
+            f"{time.perf_counter() - t0:.2f} s)"
+        )
+        for v in verdicts:
+            if v.verdict is not True:
+                print(f"  reaction {v.index}: {'; '.join(v.formal)}: {v.verdict} {v.detail}")
+        if modular_ok is False and system.known_issues:
+            print(f"known issue of scheme {system.scheme}: {system.known_issues}")
+        methods = tuple(m for m in methods if m != "crn-bisimulation")
+        if not methods:
+            if modular_ok is not True:
+                sys.exit(1)
+            return
     v = verify(spec, enumerated, methods, args.verify_timeout)
     for r in v.results:
         line = f"{r.method}: {r.verdict} ({r.seconds:.2f} s)"
@@ -253,9 +326,11 @@ def cmd_verify(args) -> None:
         elif r.verdict is None:
             line += f"; {r.detail}"
         print(line)
+    if v.known_issue_note:
+        print(f"known issue of scheme {system.scheme}: {v.known_issue_note}")
     if args.output:
         _emit(json.dumps(v.to_json_dict(), indent=2) + "\n", args.output)
-    if v.verdict is not True:
+    if v.verdict is not True or modular_ok is not True:
         sys.exit(1)
 
 
@@ -331,11 +406,40 @@ def cmd_count(args) -> None:
         print(f"\n{c.strands} strands, {c.complexes} complexes, {c.nucleotides} nt to synthesise")
 
 
+def cmd_compare(args) -> None:
+    from .compare import compare_schemes, table, to_csv
+    from .translate import available_schemes
+
+    crn = _load(args)
+    schemes = [x.strip() for x in args.schemes.split(",") if x.strip()]
+    if schemes == ["all"]:
+        schemes = available_schemes()
+    methods = _methods(args)
+    rows = compare_schemes(
+        crn,
+        schemes,
+        methods=methods,
+        enumeration=_enum_options(args),
+        verify_timeout_s=args.verify_timeout,
+        modular=args.modular,
+        jobs=args.enum_jobs,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    print(table(rows, methods))
+    if args.csv:
+        _emit(to_csv(rows, methods), args.csv)
+
+
 def cmd_schemes(args) -> None:
+    from .rewrite import describe_arities
     from .translate import available_schemes, load_scheme
 
     for name in available_schemes():
-        print(f"{name}: {load_scheme(name).REFERENCE}")
+        mod = load_scheme(name)
+        line = f"{name}: {mod.REFERENCE}; builds {describe_arities(mod)} natively"
+        if getattr(mod, "KNOWN_ISSUES", ""):
+            line += " (known issues: see its docstring)"
+        print(line)
 
 
 def cmd_default(args) -> None:
@@ -362,6 +466,10 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compile", help="translate a formal CRN to a domain-level PIL")
     _crn_args(c)
     c.add_argument("-o", "--output", help="PIL file (default: stdout)")
+    c.add_argument(
+        "--rewritten", metavar="FILE", help="also write the CRN the scheme builds (.crn)"
+    )
+    c.add_argument("--vdsd", metavar="FILE", help="also write a Visual DSD file (.dna)")
     c.set_defaults(func=cmd_compile)
 
     e = sub.add_parser("enumerate", help="compile and enumerate with peppercorn")
@@ -409,6 +517,18 @@ def parser() -> argparse.ArgumentParser:
     _crn_args(n)
     n.add_argument("--json", action="store_true")
     n.set_defaults(func=cmd_count)
+
+    cp = sub.add_parser("compare", help="compare translation schemes on one formal CRN")
+    _crn_args(cp, scheme=False)
+    cp.add_argument(
+        "--schemes",
+        default="all",
+        help="comma-separated scheme names or paths (default: all built-in schemes)",
+    )
+    cp.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
+    _verify_args(cp)
+    _enum_args(cp)
+    cp.set_defaults(func=cmd_compare)
 
     sub.add_parser("schemes", help="list the built-in translation schemes").set_defaults(
         func=cmd_schemes

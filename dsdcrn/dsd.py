@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from .crn import CRN
 from .errors import SchemeError
+from .rewrite import Rewrite
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,12 @@ class DomainSystem:
     complexes: list[Complex]
     signal_patterns: dict[str, list[str | None]] = field(default_factory=dict)
     rewrites: list[str] = field(default_factory=list)
+    # The CRN-level rewrite (dsdcrn.rewrite.Rewrite) when the scheme did not build some
+    # reactions natively; ``formal`` stays the original CRN.
+    rewrite: Rewrite | None = None
+    known_issues: str = ""  # the scheme's KNOWN_ISSUES, shown when verification fails
+    # formal reaction (1-based) -> names of all the fuels its gates use, shared ones too
+    module_fuels: dict[int, list[str]] = field(default_factory=dict)
 
     def complex(self, name: str) -> Complex:
         return next(c for c in self.complexes if c.name == name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .crn import Reaction
@@ -231,6 +232,32 @@ def enumerate_system(
     return result
 
 
+class SignalIndex:
+    """Which formal species' signal a strand is, by dictionary lookup.
+
+    ``patterns`` maps each formal species to its signal strand's domains with ``None``
+    for history domains; a strand is that species' signal when it agrees with the
+    pattern everywhere but the history positions.
+    """
+
+    def __init__(self, patterns: dict[str, list[str | None]]) -> None:
+        self.holes: dict[tuple[int, tuple[int, ...]], dict[tuple[str, ...], str]] = {}
+        for x, pattern in patterns.items():
+            holes = tuple(i for i, d in enumerate(pattern) if d is None)
+            key = tuple(d for d in pattern if d is not None)
+            self.holes.setdefault((len(pattern), holes), {})[key] = x
+
+    def species(self, strand: Iterable[str]) -> str | None:
+        """The formal species whose signal ``strand`` is, or None."""
+        strand = tuple(strand)
+        for (n, holes), table in self.holes.items():
+            if n == len(strand):
+                key = tuple(d for i, d in enumerate(strand) if i not in holes)
+                if key in table:
+                    return table[key]
+        return None
+
+
 def _match(strands: list[list[str]], st: list[str], pattern: list[str | None]) -> str | None:
     """The history domain if a complex is a lone unpaired strand matching ``pattern``."""
     if len(strands) != 1 or any(s != "." for s in st) or len(strands[0]) != len(pattern):
@@ -243,6 +270,7 @@ def _match(strands: list[list[str]], st: list[str], pattern: list[str | None]) -
 
 def _classify(system: DomainSystem, raw: dict, opts: EnumerationOptions, seconds: float):
     inputs = {c.name: c for c in system.complexes}
+    index = SignalIndex(system.signal_patterns)
     names: dict[str, str] = {}  # macrostate name -> dsdcrn name
     species: dict[str, Species] = {}
     pending = []
@@ -258,8 +286,9 @@ def _classify(system: DomainSystem, raw: dict, opts: EnumerationOptions, seconds
         if role is None:
             for cname, seq, cst in members:
                 s_strands, s_st = _split(seq, cst)
-                for x, pattern in system.signal_patterns.items():
-                    hist = _match(s_strands, s_st, pattern)
+                x = index.species(s_strands[0]) if len(s_strands) == 1 else None
+                if x is not None:
+                    hist = _match(s_strands, s_st, system.signal_patterns[x])
                     if hist is not None:
                         role, formal, strands, st = "signal", x, s_strands, s_st
                         initial = cname in inputs and inputs[cname].formal == x

@@ -43,6 +43,7 @@ class BuildOptions:
     candidates: int = 1  # sequence designs made; the meta-ranked best is kept
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     weights: dict[str, float] | None = None  # meta-ranking weights, percent
+    modular: bool = False  # enumerate one formal reaction at a time (dsdcrn.modular)
 
     def design_options(self) -> DesignOptions:
         """The sequence designer's settings."""
@@ -131,7 +132,22 @@ def build(formal: CRN, opts: BuildOptions | None = None, progress: bool = True) 
 
     system = stage("compile", compile_crn, formal, opts.scheme, fuel_nM=opts.fuel_nM)
     counts = stage("count", count, system)
-    enumerated = stage("enumerate", enumerate_system, system, opts.enumeration, progress=progress)
+    if opts.modular:
+        from .modular import enumerate_modular
+
+        mod = stage(
+            "enumerate",
+            enumerate_modular,
+            system,
+            opts.enumeration,
+            jobs=opts.jobs,
+            progress=progress,
+        )
+        enumerated = mod.enumerated
+    else:
+        enumerated = stage(
+            "enumerate", enumerate_system, system, opts.enumeration, progress=progress
+        )
     verification = stage(
         "verify", verify, formal, enumerated, opts.verify_methods, opts.verify_timeout_s
     )

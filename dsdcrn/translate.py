@@ -8,6 +8,16 @@ defines:
     the scheme's name and the paper it follows.
 ``MAX_REACTANTS``, ``MAX_PRODUCTS``
     the largest reactant and product counts it builds (``None``: any).
+``ARITIES`` (optional)
+    the set of (reactants, products) counts it builds natively, e.g.
+    ``{(1, 0), (0, 1), (1, 1), (2, 2)}``; without it, 1 to ``MAX_REACTANTS``
+    reactants and 0 to ``MAX_PRODUCTS`` products.  Other reactions are rewritten at
+    the CRN level into native ones first (:mod:`dsdcrn.rewrite`).
+``DESIGN_KINDS`` (optional)
+    maps a ``LENGTHS`` key other than ``toehold`` and ``long`` (e.g. ``clamp``) to the
+    kind the sequence designer treats it as (``toehold`` or ``long``).
+``KNOWN_ISSUES`` (optional)
+    a sentence on known incorrectness, shown when verification says incorrect.
 ``RESERVED``
     a regular expression of species names the scheme keeps for its own complexes.
 ``signal(species, module)``
@@ -25,6 +35,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,6 +44,7 @@ from types import ModuleType
 from .crn import CRN, Reaction
 from .dsd import Complex, Domain, DomainSystem, base, parse_kernel
 from .errors import SchemeError
+from .rewrite import rewrite_crn
 
 
 @dataclass
@@ -42,12 +54,13 @@ class Module:
     lengths: dict[str, int]
     domains: dict[str, Domain] = field(default_factory=dict)
     parts: list[tuple[str, str, str]] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)  # LENGTHS key -> designer's kind
 
     def domain(self, name: str, kind: str) -> str:
         """Declare domain ``name`` of ``kind`` (a key of the scheme's lengths); return the name."""
         if kind not in self.lengths:
             raise SchemeError(f"scheme declares domain {name!r} of unknown kind {kind!r}")
-        self.domains.setdefault(name, Domain(name, self.lengths[kind], kind))
+        self.domains.setdefault(name, Domain(name, self.lengths[kind], self.kinds.get(kind, kind)))
         return name
 
     def complex(self, name: str, kernel: str, part: str = "") -> None:
@@ -95,7 +108,11 @@ def load_scheme(name_or_path: str) -> ModuleType:
 
 
 def check_crn(crn: CRN, scheme: ModuleType) -> None:
-    """Raise :class:`SchemeError` for anything in ``crn`` the scheme cannot build."""
+    """Raise :class:`SchemeError` for anything in ``crn`` the scheme cannot build.
+
+    Reactions of shapes the scheme does not build natively are fine when
+    :func:`dsdcrn.rewrite.rewrite_crn` can rewrite them; those it cannot are errors.
+    """
     reserved = re.compile(getattr(scheme, "RESERVED", r"(?!)"))
     for s in crn.species:
         if reserved.fullmatch(s):
@@ -105,21 +122,10 @@ def check_crn(crn: CRN, scheme: ModuleType) -> None:
                 f"{where}: species name {s!r} is reserved by scheme {scheme.NAME} "
                 f"(names matching {reserved.pattern!r}); rename it"
             )
-    max_p = getattr(scheme, "MAX_PRODUCTS", None)
     for rxn in crn.reactions:
-        n_r, n_p = rxn.arity
-        if not 1 <= n_r <= scheme.MAX_REACTANTS:
-            raise SchemeError(
-                f"{crn.where(rxn)}: scheme {scheme.NAME} builds reactions with 1 to "
-                f"{scheme.MAX_REACTANTS} reactants, not {n_r} ({rxn})"
-            )
-        if max_p is not None and n_p > max_p:
-            raise SchemeError(
-                f"{crn.where(rxn)}: scheme {scheme.NAME} builds at most {max_p} products, "
-                f"not {n_p} ({rxn})"
-            )
         if rxn.reactants == rxn.products:
             raise SchemeError(f"{crn.where(rxn)}: reaction {rxn} changes nothing")
+    rewrite_crn(crn, scheme)  # raises for a reaction that cannot be rewritten
 
 
 def compile_crn(crn: CRN, scheme: str | ModuleType, fuel_nM: float = 1000.0) -> DomainSystem:
@@ -135,10 +141,15 @@ def compile_crn(crn: CRN, scheme: str | ModuleType, fuel_nM: float = 1000.0) -> 
         raise SchemeError(f"fuel concentration must be > 0 nM, not {fuel_nM:g}")
     mod = load_scheme(scheme) if isinstance(scheme, str) else scheme
     check_crn(crn, mod)
+    rewrite = rewrite_crn(crn, mod)
+    fuel_species = set(rewrite.of_kind("fuel"))
     lengths = dict(mod.LENGTHS)
+    kinds = dict(getattr(mod, "DESIGN_KINDS", {}))
     complexes: list[Complex] = []
     domains: dict[str, Domain] = {}
     patterns: dict[str, list[str | None]] = {}
+    fuel_keys: dict[tuple, str] = {}
+    module_fuels: dict[int, list[str]] = {}  # formal reaction -> every fuel its gates use
 
     def collect(module: Module, role: str, formal=None, index=None) -> None:
         for name, dom in module.domains.items():
@@ -151,21 +162,49 @@ def compile_crn(crn: CRN, scheme: str | ModuleType, fuel_nM: float = 1000.0) -> 
                 if base(d) not in domains:
                     raise SchemeError(f"scheme {mod.NAME}: complex {name} uses undeclared {d!r}")
             conc = crn.initial.get(formal, 0.0) if role == "signal" else fuel_nM
+            if role == "fuel":
+                # A fuel another reaction already declared (e.g. a helper strand shared by
+                # two reactions of a two-domain scheme) is one species: keep the first.
+                key = (tuple(map(tuple, strands)), tuple(structure))
+                if index is not None:
+                    uses = module_fuels.setdefault(index, [])
+                    if fuel_keys.get(key, name) not in uses:
+                        uses.append(fuel_keys.get(key, name))
+                if key in fuel_keys:
+                    continue
+                fuel_keys[key] = name
             complexes.append(Complex(name, strands, structure, role, conc, formal, index, part))
 
-    for s in crn.species:
-        module = Module(lengths)
+    # Signals of every species of the rewritten CRN; a rewrite's fuel species is a fuel.
+    # Gates are numbered by the rewritten CRN's reactions (the same numbers when nothing
+    # was rewritten); each complex records the original reaction it implements.
+    for s in rewrite.crn.species:
+        module = Module(lengths, kinds=kinds)
         patterns[s] = mod.signal(s, module)
-        collect(module, "signal", formal=s)
-    for i, rxn in enumerate(crn.reactions, start=1):
-        module = Module(lengths)
-        mod.reaction(i, list(rxn.reactants), list(rxn.products), module)
-        collect(module, "fuel", index=i)
+        if s in fuel_species:
+            collect(module, "fuel", index=rewrite.species[s].reaction)
+        else:
+            collect(module, "signal", formal=s)
+    for j, rxn in enumerate(rewrite.crn.reactions, start=1):
+        module = Module(lengths, kinds=kinds)
+        mod.reaction(j, list(rxn.reactants), list(rxn.products), module)
+        collect(module, "fuel", index=rewrite.origin[j - 1])
     names = [c.name for c in complexes]
-    dup = {n for n in names if names.count(n) > 1}
+    dup = {n for n, k in Counter(names).items() if k > 1}
     if dup:
         raise SchemeError(f"scheme {mod.NAME} names two complexes {sorted(dup)[0]!r}")
-    return DomainSystem(crn, mod.NAME, domains, complexes, patterns)
+    notes = rewrite.to_comment(prefix="").splitlines()
+    return DomainSystem(
+        crn,
+        mod.NAME,
+        domains,
+        complexes,
+        patterns,
+        rewrites=notes,
+        rewrite=rewrite if rewrite.changed else None,
+        known_issues=str(getattr(mod, "KNOWN_ISSUES", "") or ""),
+        module_fuels=module_fuels,
+    )
 
 
 def reaction_of(system: DomainSystem, index: int) -> Reaction:

@@ -18,7 +18,7 @@ def run(*args, cwd=None):
     [
         ("A + B -> C\nA -> B [k = fast]\n", [], "net.crn:2:8: rate 'fast' is not a number"),
         ("A + B -> C\n", ["--scheme", "nosuch"], "unknown scheme 'nosuch'"),
-        ("A + B + C -> D\n", [], "net.crn:1: scheme soloveichik2010 builds reactions with 1 to 2"),
+        ("B -> C\nA + B -> B + A\n", [], "net.crn:2: reaction A + B -> A + B [k = 1] changes"),
         ("r3_join -> B\n", [], "net.crn:1: species name 'r3_join' is reserved"),
         (
             "A + B -> C\nC + A -> B\nA @initial 10\nB @initial 10\n",

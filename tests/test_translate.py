@@ -91,8 +91,8 @@ def test_unknown_scheme_and_user_scheme(tmp_path):
 @pytest.mark.parametrize(
     "text, words",
     [
-        ("A + B + C -> D", "1 to 2 reactants, not 3"),
-        ("-> A", "1 to 2 reactants, not 0"),
+        ("-> A\nf_r1 -> B", "'f_r1' is reserved for the CRN rewrite of reaction 1"),
+        ("A -> A", "changes nothing"),
         ("r2_fork + A -> B", "reserved by scheme soloveichik2010"),
     ],
 )
