@@ -86,6 +86,10 @@ def test_tasks_are_seeded_and_well_formed():
     x = load_task("xor", seed=0)
     assert x.y_train.mean() == pytest.approx(0.5, abs=0.01)
     assert np.all(x.y_train == ((x.X_train[:, 0] > 0.5) ^ (x.X_train[:, 1] > 0.5)))
+    c = load_task("xor-corners", seed=0)
+    assert len(c.y_train) == 100 and len(c.y_test) == 100 and c.y_train.mean() == 0.5
+    corner = np.round(np.clip(c.X_train, 0, 1))  # jitter σ = 0.1: the nearest corner
+    assert np.mean(c.y_train == np.logical_xor(*corner.T.astype(bool))) > 0.97
 
 
 @pytest.mark.parametrize(
@@ -149,3 +153,17 @@ def test_cli_train_writes_curve_and_parameters(tmp_path):
 def test_iris_kang_kim_reaches_90_percent():
     res = train_task("iris", "kang-kim", seed=0)
     assert res.final >= 0.9, res.table()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["nagipogu-reif", "kang-kim"])
+def test_xor_truth_table_reaches_95_percent(model):
+    res = train_task("xor-corners", model, seed=0)
+    assert res.final >= 0.95, res.table()
+
+
+@pytest.mark.slow
+def test_digits_subset_reaches_85_percent():
+    """64-20-10 one pot on a stratified 600-sample subset, 3 epochs (about 20 min)."""
+    res = train_task("digits", "kang-kim", seed=0, n_train=600, epochs=3)
+    assert res.final >= 0.85, res.table()

@@ -163,6 +163,36 @@ def _logic(name: str, rng, n_train: int, n_test: int) -> Task:
     )
 
 
+#: Standard deviation of the jitter around the corners in ``xor-corners`` (formal units).
+CORNER_JITTER = 0.1
+
+
+def _corners(rng, n_train: int, n_test: int) -> Task:
+    """The XOR truth table with jittered inputs: each sample is a corner of [0, 1]² plus
+    N(0, 0.1²) per coordinate (clipped at 0), labelled by the corner's XOR."""
+
+    def draw(n: int) -> tuple[np.ndarray, np.ndarray]:
+        corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+        which = rng.permutation(np.arange(n) % 4)
+        X = np.clip(corners[which] + rng.normal(0, CORNER_JITTER, (n, 2)), 0.0, None)
+        return X, np.logical_xor(*corners[which].T.astype(bool)).astype(float)
+
+    X_train, y_train = draw(n_train)
+    X_test, y_test = draw(n_test)
+    return Task(
+        "xor-corners",
+        "binary",
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        description=(
+            f"XOR truth table, inputs at the corners of [0, 1]² + N(0, {CORNER_JITTER}²) "
+            f"jitter, {n_train} train / {n_test} test"
+        ),
+    )
+
+
 def _iris(rng) -> Task:
     from sklearn.datasets import load_iris
 
@@ -206,7 +236,8 @@ TASKS = {
     "linear": "linear regression y = x1 + 2 x2 + 1 + noise (40 train / 100 test)",
     "product": "nonlinear regression y = x1 x2 + x2² + noise",
     "sine": "nonlinear regression y = sin x1 + x2² + noise",
-    "xor": "XOR on [0, 1]² (100 train / 30 test)",
+    "xor": "XOR of (x1 > 0.5, x2 > 0.5), x uniform on [0, 1]² (the reference's; 100 / 30)",
+    "xor-corners": "XOR truth table with N(0, 0.1²) input jitter (100 train / 100 test)",
     "and": "AND on [0, 1]²",
     "or": "OR on [0, 1]²",
     "iris": "Iris, 3 classes (scikit-learn)",
@@ -231,6 +262,8 @@ def load_task(name: str, seed: int = 0, n_train: int | None = None) -> Task:
         return _regression(name, rng, n_train or 100, 50)
     if name in ("xor", "and", "or"):
         return _logic(name, rng, n_train or 100, 30)
+    if name == "xor-corners":
+        return _corners(rng, n_train or 100, 100)
     if name == "iris":
         return _iris(rng)
     return _digits(rng, n_train)
