@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -195,44 +196,126 @@ def _pair_union(pre: tuple, suf: tuple, n: int, k: int) -> tuple[np.ndarray, ...
     return both // n, both % n, free
 
 
-class _WindowIds:
-    """Exact ids of every labelled window of each length, for strands and their reverse
-    complements (labels reversed and complemented), so that equal ids mean equal rows.
+def _packed(x: np.ndarray, width: int, bits: int, n: int) -> np.ndarray:
+    """``x[i : i + width]`` packed ``bits`` bits a value, the first most significant, for
+    each ``i < n`` (``x``: int64 of at least ``n + width - 1`` values; by doubling)."""
+    acc: np.ndarray | None = None
+    done, span = 0, 1
+    while True:
+        if width & 1:
+            piece = x[done : done + n]
+            acc = piece if acc is None else (acc << (bits * span)) | piece
+            done += span
+        width >>= 1
+        if not width:
+            return acc
+        x = (x[:-span] << (bits * span)) | x[span:]
+        span *= 2
 
-    Ids of length ``m`` come from those of length ``m - 1`` and the next label, one
-    ``numpy.unique`` per length.
+
+def _dense_rank(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank of each value among the distinct values (from 1), and the sorting
+    permutation."""
+    order = np.argsort(v)
+    sv = v[order]
+    new = np.ones(len(v), bool)
+    new[1:] = sv[1:] != sv[:-1]
+    rank = np.empty(len(v), np.int64)
+    rank[order] = np.cumsum(new)
+    return rank, order
+
+
+class _Groups(NamedTuple):
+    """Numbers of label windows (:func:`_window_groups`), over all strands (scope 0) and
+    within strands (scope 1), all distinct."""
+
+    ids: np.ndarray  # (scope, length, position): group of each window
+    start: np.ndarray  # (scope, length + 1): first number of each length, then the end
+    near: np.ndarray  # (scope, position): longest window (<= kmax) another one shares
+    rep: np.ndarray  # a position of each group of kmax nt (scope 0), by number
+
+
+def _window_groups(
+    lab: np.ndarray, room: np.ndarray, sid: np.ndarray, ms: np.ndarray, kmax: int
+) -> _Groups:
+    """Exact group numbers of the label windows starting at every position.
+
+    The ``m``-window at ``p`` is ``lab[p : p + m]`` with zeros from ``room[p]`` on (the
+    strand end, ``room`` capped at ``kmax``).  One lexicographic sort of the
+    ``kmax``-windows (ranks of packed labels, then of pairs of ranks, doubling the
+    length) puts every group of equal ``m``-prefixes together for every ``m``: a group
+    ends where a neighbour's common prefix is shorter than ``m``.  The same order made
+    stable by strand does this within strands, where only positions sharing a window of
+    ``ms[0]`` nt or more, and the positions next to them, are numbered (elsewhere
+    ``ids`` and ``near`` are 0).
+
+    Parameters
+    ----------
+    lab, room, sid : numpy.ndarray
+        Label, labels to the strand end (``1..kmax``) and strand of every position.
+    ms : numpy.ndarray
+        Window lengths to number, increasing (``1..kmax``).
+    kmax : int
+        Longest window.
     """
+    Q = len(lab)
+    b = int(lab.max() + 1).bit_length()  # bits per label + 1 (0: past the strand end)
+    j0 = max(1, min(kmax, 53 // b))  # labels per word: exact for _bitlen
+    room_pad = np.concatenate([room, np.zeros(kmax, np.int64)])
+    pad = np.concatenate([lab + 1, np.zeros(kmax + j0, np.int64)])
+    rr = np.minimum(room_pad, j0)
+    word = _packed(pad, j0, b, Q + kmax) & (((1 << (b * rr)) - 1) << (b * (j0 - rr)))
+    rank, order = _dense_rank(word[:Q])
+    span = j0
+    while span < kmax:  # ranks of windows of span nt -> of min(2 span, kmax) nt
+        d = min(span, kmax - span)  # second half from p + d (overlapping when d < span)
+        nxt = np.concatenate([rank[d:], np.zeros(d, np.int64)]) * (room > d)
+        rank, order = _dense_rank(rank * (Q + 1) + nxt)
+        span += d
+    words = [word[w * j0 : w * j0 + Q] * (room > w * j0) for w in range(-(-kmax // j0))]
 
-    def __init__(self, labels: Sequence[np.ndarray], kmax: int) -> None:
-        seqs = list(labels) + [lab[::-1] ^ 1 for lab in labels]
-        self.lengths = np.array([len(s) for s in labels], np.int64)
-        self.offsets = np.concatenate([[0], np.cumsum([len(s) for s in seqs])[:-1]])
-        flat = np.concatenate(seqs) if seqs else np.zeros(0, np.int64)
-        ends = np.repeat(self.offsets + np.array([len(s) for s in seqs]), [len(s) for s in seqs])
-        room = ends - np.arange(len(flat))  # longest window starting at each position
-        _, first = np.unique(flat, return_inverse=True)
-        first = first.ravel().astype(np.int64)
-        self.ids = {1: first}
-        cur = first
-        for m in range(2, kmax + 1):
-            ok = room >= m
-            nxt = np.full(len(flat), -1, np.int64)
-            if ok.any():
-                pos = np.flatnonzero(ok)
-                comb = cur[pos] * (int(first.max()) + 1) + first[pos + m - 1]
-                nxt[pos] = np.unique(comb, return_inverse=True)[1].ravel()
-            self.ids[m] = cur = nxt
+    def common(order: np.ndarray, strands: bool) -> np.ndarray:
+        """Common prefix length of the kmax-windows at consecutive positions of ``order``
+        (0 between strands if ``strands``)."""
+        a, c = order[:-1], order[1:]
+        out = np.zeros(len(a), np.int64)
+        same = sid[a] == sid[c] if strands else np.ones(len(a), bool)
+        for wd in words:
+            x = wd[a] ^ wd[c]
+            out += ((b * j0 - _bitlen(x, b * j0)) // b) * same
+            same &= x == 0
+        return np.minimum(out, kmax)
 
-    def forward(self, sid: np.ndarray, start: np.ndarray, m: int) -> np.ndarray:
-        """Ids of windows of ``m`` nt at ``start`` in strand ``sid``."""
-        return self.ids[m][self.offsets[sid] + start]
+    ids = np.zeros((2, len(ms), Q), np.int64)
+    start = np.zeros((2, len(ms) + 1), np.int64)
+    near = np.zeros((2, Q), np.int64)
 
-    def reverse(self, sid: np.ndarray, start: np.ndarray, k: int, m: int, skip: int) -> np.ndarray:
-        """Ids of the ``m`` nt from ``skip`` into the reverse complement of each ``k``-nt
-        window at ``start`` in strand ``sid``."""
-        n = len(self.lengths)
-        rc_start = self.lengths[sid] - start - k + skip
-        return self.ids[m][self.offsets[n + sid] + rc_start]
+    def number(scope: int, order: np.ndarray, lcp: np.ndarray) -> np.ndarray:
+        """Fill one scope from positions in order and their common prefixes; returns
+        where groups start (in order)."""
+        brk = np.ones((len(ms), len(order)), bool)
+        brk[:, 1:] = lcp[None, :] < ms[:, None]
+        first = start[scope - 1, -1] if scope else 0
+        ids[scope][:, order] = (np.cumsum(brk) + (first - 1)).reshape(brk.shape)
+        start[scope] = first + np.concatenate([[0], np.cumsum(brk.sum(axis=1))])
+        if len(order):
+            ns = np.append(lcp, 0)
+            ns[1:] = np.maximum(ns[1:], lcp)
+            near[scope, order] = ns
+        return brk
+
+    rep = order[number(0, order, common(order, False))[-1]]
+    bq = Q.bit_length()
+    order = order[np.sort((sid[order] << bq) | np.arange(Q)) & ((1 << bq) - 1)]  # by strand
+    close = common(order, True) >= ms[0]
+    hit = np.zeros(Q, bool)  # a window of ms[0] nt shared in the strand
+    hit[order[1:][close]] = hit[order[:-1][close]] = True
+    keep = hit.copy()
+    keep[1:] |= hit[:-1]
+    keep[:-1] |= hit[1:]
+    order = order[keep[order]]
+    number(1, order, common(order, True))
+    return _Groups(ids, start, near, rep)
 
 
 def _free_match(
@@ -286,9 +369,10 @@ class SpuriousCounts:
 _NAMES = ("comp_intra", "comp_inter", "ident_intra", "ident_inter")
 
 
-def _bitlen(x: np.ndarray) -> np.ndarray:
-    """Bit length of non-negative integers (0 for 0; exact below 2**53)."""
-    return np.frexp(x.astype(np.float64))[1].astype(np.int64)
+def _bitlen(x: np.ndarray, bits: int = 53) -> np.ndarray:
+    """Bit length (int32) of non-negative integers below ``2**bits`` (0 for 0; exact for
+    ``bits <= 53``, through float32 for ``bits <= 24``)."""
+    return np.frexp(x.astype(np.float32 if bits <= 24 else np.float64))[1]
 
 
 _ROOM_BITS = 4  # packed payload: nt left in the strand (capped at kmax <= 15)
@@ -314,8 +398,10 @@ class _Levels:
         self.k = np.array(ks, np.int64)[:, None]
         self.thr = np.array(thresholds, np.int64)[:, None]
         self.rowlim = np.array(rowlims, np.int64)[:, None]
-        self.tmin = int(self.thr.min()) if len(ks) else 0
         self.nchar, self.fb, self.wb = nchar, fb, wb
+        self.thr8 = self.thr[:, 0].astype(np.int8)
+        kp = self.k[:, 0] << (2 * wb)  # payload of a key with room k and no weights
+        self.kpay = kp.astype(np.int32) if len(kp) and kp.max() < 2**31 else kp
         # every row holds every element once: self-pair terms of all elements (label-only)
         valid = room[None, :] >= self.k
         self.static_fr = self.rowlim[:, 0] * (valid * (wf * wr)[None, :]).sum(axis=1)
@@ -329,12 +415,14 @@ class _Levels:
         if not n_lev or not m:
             return comp, ident
         P.sort(axis=1)
-        key = P >> self.fb
-        left = np.full((R, m), -1, np.int64)
-        left[:, 1:] = self.nchar - (_bitlen(key[:, 1:] ^ key[:, :-1]) + 1) // 2
+        # chars each key shares with the previous one in its row (-1 for the first)
+        x = P[:, 1:] ^ P[:, :-1]
+        x >>= self.fb
+        left = np.full((R, m), -1, np.int8)
+        left[:, 1:] = self.nchar - (_bitlen(x, 2 * self.nchar) + 1) // 2
         near = np.maximum(left, np.roll(left, -1, axis=1))
         near[:, -1] = left[:, -1]
-        near = near.ravel()
+        near, left = near.ravel(), left.ravel()
         # per level, only windows sharing >= threshold chars with a neighbour can pair
         # (the others' self pairs are in the static terms); a kept window whose
         # predecessor was dropped shares fewer chars with it: a group break
@@ -348,24 +436,28 @@ class _Levels:
             return comp, ident
         idx = np.concatenate(parts)
         first = (np.cumsum(sizes) - sizes)[nonempty]  # each level's block
-        pay = P.ravel()[idx]
-        wmask = (1 << self.wb) - 1
-        room = (pay >> (2 * self.wb)) & ((1 << _ROOM_BITS) - 1)
-        valid = room >= np.repeat(self.k[:, 0], sizes)
-        vf = ((pay >> self.wb) & wmask) * valid
-        vr = (pay & wmask) * valid
-        brk = left.ravel()[idx] < np.repeat(self.thr[:, 0], sizes)
+        brk = left[idx] < np.repeat(self.thr8, sizes)
         brk[first] = True
-        g = np.cumsum(brk) - 1
-        cf = np.bincount(g, vf)
-        cr = np.bincount(g, vr)
-        g_first = g[first]
-        comp[nonempty] += np.add.reduceat(cf * cr, g_first).astype(np.int64) - np.add.reduceat(
-            vf * vr, first
-        )
-        ident[nonempty] += np.add.reduceat(cf * cf, g_first).astype(np.int64) - np.add.reduceat(
-            vf * vf, first
-        )
+        start = np.flatnonzero(brk)  # groups
+        end = np.append(start[1:], len(idx)) - 1
+        # weights (0 for windows shorter than the level's k), in place
+        vr = P.ravel()[idx]
+        vr &= (1 << self.fb) - 1  # room << 2 wb | wF << wb | wR
+        valid = vr >= np.repeat(self.kpay, sizes)
+        vr &= (1 << (2 * self.wb)) - 1
+        vr *= valid
+        vf = vr >> self.wb
+        vr &= (1 << self.wb) - 1
+        prod = vf * vr
+        self_fr = np.add.reduceat(prod, first)
+        self_ff = np.add.reduceat(np.multiply(vf, vf, out=prod), first)
+        # sums per group from running sums
+        cf, cr = np.cumsum(vf, out=vf)[end], np.cumsum(vr, out=vr)[end]
+        cf[1:] -= cf[:-1].copy()
+        cr[1:] -= cr[:-1].copy()
+        g_first = np.searchsorted(start, first)
+        comp[nonempty] += np.add.reduceat(cf * cr, g_first) - self_fr
+        ident[nonempty] += np.add.reduceat(cf * cf, g_first) - self_ff
         return comp, ident
 
 
@@ -381,8 +473,10 @@ class SpuriousScorer:
     ``kmax`` nt are merged (with their multiplicities) for the counts over all strands;
     within-strand counts sort (strand, key).  Designed pairs are never listed: they are
     counted per group of windows sharing a label row (``k - 1`` labels, plus the base at
-    the one free position).  Everything that depends on the labels only is built once;
-    calling the scorer with a domain vector counts its matches.
+    the one free position), and only groups whose count the bases can change are kept.
+    Everything that depends on the labels only (label rows numbered by one lexicographic
+    sort, :func:`_window_groups`) is built once; calling the scorer with a domain vector
+    counts its matches.
 
     Parameters
     ----------
@@ -406,104 +500,144 @@ class SpuriousScorer:
             raise ValueError(f"need 2 <= kmin <= kmax <= 15, got {kmin}, {kmax}")
         self.n_strands = n = len(labels)
         self.kmin, self.kmax, self.mismatch = kmin, kmax, mismatch
-        nS = max(n, 1)
         lens = np.array([len(lab) for lab in labels], np.int64)
-        n_nt = int(lens.sum())
-        Q = 2 * n_nt
         self.ks = [k for k in range(kmin, kmax + 1) if (lens >= k).any()]
         self.mm_ks = [k for k in self.ks if mismatch and k >= kmin + 2]
         self.empty = not self.ks
         if self.empty:
             return
-        seqs = [np.asarray(lab, np.int64) for lab in labels]
-        seqs += [lab[::-1] ^ 1 for lab in seqs]
-        lens2 = np.concatenate([lens, lens])
-        self.flab = np.concatenate(seqs)
-        offsets = np.concatenate([[0], np.cumsum(lens2)[:-1]])
-        pos = np.arange(Q)
-        sid = np.repeat(np.arange(2 * n) % nS, lens2)
-        is_r = pos >= n_nt
-        room = np.minimum(np.repeat(offsets + lens2, lens2) - pos, kmax)
+        # positions: the strands, then their reverse complements (same offsets + n_nt)
+        n_nt = int(lens.sum())
+        fwd = np.concatenate(labels).astype(np.int64)
+        starts = np.cumsum(lens) - lens
+        sid_f = np.repeat(np.arange(n), lens)
+        pos_f = np.arange(n_nt)
+        comp_at = n_nt + (2 * starts + lens - 1)[sid_f] - pos_f  # same nt, other strand
+        flab = np.concatenate([fwd, fwd[comp_at - n_nt] ^ 1])
+        self.base_at, self.flip = flab >> 1, 3 * (flab & 1)  # code: seq[base_at] ^ flip
+        sid = np.concatenate([sid_f, sid_f])
+        room = np.minimum(np.tile((starts + lens)[sid_f] - pos_f, 2), kmax)
+        self.keymask = ((1 << (2 * room)) - 1) << (2 * (kmax - room))
         t = np.arange(kmax)
-        self.gather = np.where(t[None, :] < room[:, None], pos[:, None] + t[None, :], Q)
-        self.pow4 = (4 ** (kmax - 1 - t)).astype(np.int64)
         # keys with position p deleted: (key >> hi) << lo | key & lo_mask
         self.m_hi = (2 * (kmax - t)).astype(np.int64)[:, None]
         self.m_lo = (2 * (kmax - 1 - t)).astype(np.int64)[:, None]
         self.m_mask = ((1 << self.m_lo) - 1).astype(np.int64)
-        wid = _WindowIds(labels, kmax)
-        ids = np.stack([wid.ids[m] for m in range(1, kmax + 1)])
+        # label windows of kmin - 1 .. kmax nt, numbered over all strands and per strand
+        groups = _window_groups(flab, room, sid, np.arange(kmin - 1, kmax + 1), kmax)
         # all strands: positions with equal labels over kmax nt (and room) merged
-        row_id = ids[room - 1, pos] * (kmax + 1) + room
-        _, first, inv = np.unique(row_id, return_index=True, return_inverse=True)
-        inv = inv.ravel()
-        wf = np.bincount(inv, weights=~is_r).astype(np.int64)
-        wr = np.bincount(inv, weights=is_r).astype(np.int64)
-        self.rep = first
+        full = groups.ids[0, -1] - groups.start[0, -2]
+        self.rep = rep = groups.rep
+        wf = np.bincount(full[:n_nt], minlength=len(rep))
+        wr = np.bincount(full[n_nt:], minlength=len(rep))
         wb = max(1, int(max(wf.max(), wr.max())).bit_length())
         self.all_fb = _ROOM_BITS + 2 * wb
-        self.all_pay = (room[first] << (2 * wb)) | (wf << wb) | wr
+        self.all_pay = (room[rep] << (2 * wb)) | (wf << wb) | wr
         lev = {
             "exact": (self.ks, self.ks, [1] * len(self.ks), kmax),
             "mm": (self.mm_ks, [k - 1 for k in self.mm_ks], self.mm_ks, kmax - 1),
         }
         self.lev_all = {
-            name: _Levels(a, b, c, nc, self.all_fb, wb, room[first], wf, wr)
+            name: _Levels(a, b, c, nc, self.all_fb, wb, room[rep], wf, wr)
             for name, (a, b, c, nc) in lev.items()
         }
         # within strands: a match of k >= kmin nt, or of k >= kmin + 2 nt with one
         # mismatch, agrees exactly on the first h chars or on the next h (h = (kmin + 2)
         # // 2): candidate pairs come from two sorts of (strand, h chars), and few exist
         self.h = h = (kmin + 2) // 2
-        self.in_sid, self.in_room, self.in_f = sid, room, ~is_r
+        self.in_sid, self.in_room = sid, room
+        self.in_f = np.arange(2 * n_nt) < n_nt
         self.in_sel = [np.flatnonzero(room >= kmin)]
         if self.mm_ks:
             self.in_sel.append(np.flatnonzero(room >= 2 * h))
-        self.pos_bits = max(1, int(Q).bit_length())
-        self.n_fwd = np.array([int(((room >= k) & ~is_r).sum()) for k in self.ks], np.int64)
-        # forward windows of each length (strand by strand), their reverse complements
-        qs, kk, mir = [], [], []
-        for k in self.ks:
-            q = np.flatnonzero((room >= k) & ~is_r)
-            s = sid[q]
-            start = q - offsets[s]
-            qs.append(q)
-            kk.append(np.full(len(q), k, np.int64))
-            mir.append(offsets[n + s] + lens[s] - start - k)
-        self.block = np.concatenate([[0], np.cumsum([len(q) for q in qs])[:-1]])
-        q, kk, mir = np.concatenate(qs), np.concatenate(kk), np.concatenate(mir)
-        self.q0, self.ql, self.mir = q, q + kk - 1, mir
+        self.pos_bits = max(1, int(2 * n_nt).bit_length())
+        # forward windows of each length (a block each), and their reverse complements
+        qs = [np.flatnonzero(room[:n_nt] >= k) for k in self.ks]
+        self.n_fwd = np.array([len(q) for q in qs], np.int64)
+        self.block = np.cumsum(self.n_fwd) - self.n_fwd
+        kk = np.repeat(np.array(self.ks, np.int64), self.n_fwd)
+        self.q0 = np.concatenate(qs)
+        self.ql = self.q0 + kk - 1
+        self.mir = comp_at[self.ql]
         self.kshift = 2 * (kmax - kk)
-        sw = sid[q]
-        P, S, F = ids[kk - 2, q], ids[kk - 2, np.minimum(q + 1, Q - 1)], ids[kk - 1, q]
-        rP, rS, rF = ids[kk - 2, mir], ids[kk - 2, np.minimum(mir + 1, Q - 1)], ids[kk - 1, mir]
+        self._index_designed(groups, room)
+
+    def _index_designed(self, g: _Groups, room: np.ndarray) -> None:
+        """Label-only counts of designed pairs, and the groups whose count needs bases.
+
+        Per length (block), scope (0: all pairs, 1: within one strand) and label row
+        (``P``: first ``k - 1`` labels of a window, ``S``: last ``k - 1``, ``F``: all
+        ``k``), :attr:`static` holds the sums over groups of equal rows of ``cQ * cT``
+        (complementary: rows of reverse complements against rows of windows) and
+        ``cT * cT`` (identical).  The call needs the same sums for ``P`` and ``S`` over
+        pairs that also match at the free position.  Windows with equal ``F`` rows
+        (classes) have equal bases there, so a ``P`` or ``S`` group holding one class
+        counts the same for every sequence (:attr:`d_const`); only groups of several
+        classes are kept, as ``4 * group + base`` bins weighted by class sizes.  A window
+        whose ``P`` and ``S`` rows no other position shares pairs with itself only (it
+        adds 1 to each identical count) and is left out.
+        """
+        nb, n_fwd, Q = len(self.ks), self.n_fwd, len(room)
+        n_rows, n_ids = g.ids.shape[1], int(g.start[1, -1])
+        ids = g.ids.ravel()
+        ks = np.array(self.ks, np.int64)  # block b: id rows b (k - 1 nt) and b + 1 (k nt)
+        # windows designed (but for one position) to their own reverse complement
+        off = np.repeat(np.arange(nb) * Q, n_fwd)  # id row of k - 1 nt, scope 0
+        P, S = (ids[off + p] for p in (self.q0, self.q0 + 1))
+        rP, rS = (ids[off + p] for p in (self.mir, self.mir + 1))
         self.self_near = (P == rP) | (S == rS)
-        # label-only counts per k and scope (0: all pairs, 1: within one strand), and
-        # dense group numbers of the designed pairs, all lengths concatenated
-        self.static: dict[tuple, np.ndarray] = {}
-        self.dense: dict[tuple, tuple] = {}
-        bk = np.repeat(np.arange(len(qs)), [len(x) for x in qs])  # length block of a window
-        for name, (qa, ta) in {"P": (rP, P), "S": (rS, S), "F": (rF, F)}.items():
-            # label-row ids, each length's block moved to a range of its own
-            top = np.maximum.reduceat(np.maximum(qa, ta), self.block) + 1
-            base = np.concatenate([[0], np.cumsum(top)[:-1]])
-            x0, y0 = qa + base[bk], ta + base[bk]
-            for s in (0, 1):
-                if s:  # (label row, strand) renumbered; blocks stay apart and in order
-                    u, inv = np.unique(
-                        np.concatenate([x0 * nS + sw, y0 * nS + sw]), return_inverse=True
-                    )
-                    inv = inv.ravel()
-                    x, y, m = inv[: len(x0)], inv[len(x0) :], len(u)
-                    first = np.searchsorted(u, base * nS)
-                else:
-                    x, y, m, first = x0, y0, int(top.sum()), base
-                cx = np.bincount(x, minlength=m)
-                cy = np.bincount(y, minlength=m)
-                self.static["comp", name, s] = np.add.reduceat(cx * cy, first)
-                self.static["ident", name, s] = np.add.reduceat(cy * cy, first)
-                if name != "F":
-                    self.dense[name, s] = (4 * x, 4 * y, 4 * first, 4 * m)
+        # windows (from positions of strands and of reverse complements) whose P or S
+        # row another position shares; the others (lone) only pair with themselves
+        near = g.near.copy()
+        near[:, :-1] = np.maximum(near[:, :-1], near[:, 1:])
+        scope, blk, p = np.nonzero((room >= ks[:, None]) & (near[:, None, :] >= ks[:, None] - 1))
+        fwd = p < Q // 2
+        lone = n_fwd - np.bincount((scope * nb + blk)[fwd], minlength=2 * nb).reshape(2, nb)
+        static = np.zeros((2, 3, 2, nb))  # (kind, row P/S/F, scope, block)
+        const = np.zeros((2, 2, 2, nb))  # (kind, row P/S, scope, block)
+        static[1], const[1] = lone, lone
+
+        def per_block(sb: np.ndarray, *weights: np.ndarray) -> np.ndarray:
+            """Sums of each weight per (scope, block)."""
+            return np.array([np.bincount(sb, w, 2 * nb).reshape(2, nb) for w in weights])
+
+        # their classes (F rows) with the sizes of both sides, and the P and S group
+        # of each class
+        c = ids[(scope * n_rows + blk + 1) * Q + p]
+        ct = np.bincount(c[fwd], minlength=n_ids)
+        cq = np.bincount(c[~fwd], minlength=n_ids)
+        member = np.zeros(n_ids, np.int64)  # a position of each class
+        member[c] = p
+        cls = np.flatnonzero(cq + ct)
+        rp, wqc, wtc = member[cls], cq[cls], ct[cls]
+        row = np.searchsorted(g.start[:, :-1].ravel(), cls, "right") - 1  # scope, k nt
+        s, b = row // n_rows, row % n_rows - 1
+        sb = s * nb + b
+        static[:, 2] += per_block(sb, wqc * wtc, wtc * wtc)
+        at, bins, wq, wt, slot = [], [], [], [], []
+        n_groups = 0
+        for r, (shift, free) in enumerate(((0, ks[b] - 1), (1, 0))):
+            grp = ids[(row - 1) * Q + rp + shift]
+            cy = np.bincount(grp, wtc, n_ids)[grp]  # windows in the class's group
+            static[:, r] += per_block(sb, wqc * cy, wtc * cy)
+            multi = np.bincount(grp, minlength=n_ids)[grp] > 1
+            one = ~multi
+            const[:, r] += per_block(sb[one], (wqc * wtc)[one], (wtc * wtc)[one])
+            kept = np.zeros(n_ids, bool)
+            kept[grp[multi]] = True
+            gid = np.cumsum(kept)[grp[multi]] - 1  # groups kept, renumbered
+            table = np.zeros(int(kept.sum()), np.int64)
+            table[gid] = r * 2 * nb + sb[multi]
+            slot.append(table)
+            bins.append(4 * (n_groups + gid))
+            n_groups += len(table)
+            at.append((rp + free)[multi])  # where the class's base at the free position is
+            wq.append(wqc[multi])
+            wt.append(wtc[multi])
+        self.static, self.d_const = static.astype(np.int64), const.astype(np.int64)
+        self.d_at, self.d_bin = np.concatenate(at), np.concatenate(bins)
+        self.d_wq, self.d_wt = np.concatenate(wq), np.concatenate(wt)
+        self.d_slot, self.d_bins = np.concatenate(slot), 4 * n_groups
 
     def _within(self, key: np.ndarray) -> tuple[tuple, tuple]:
         """Ordered pairs inside strands per length: ((comp, ident) exact, (comp, ident)
@@ -530,19 +664,18 @@ class SpuriousScorer:
         E = np.zeros((2, n_k), np.int64)  # unordered pairs: (reverse, forward), (fwd, fwd)
         E1 = np.zeros((2, n_k), np.int64)  # the same with exactly one mismatch
         if found:
-            pair = np.unique(np.concatenate(found))
+            pair = np.sort(np.concatenate(found))
+            pair = pair[np.concatenate([[True], pair[1:] != pair[:-1]])]  # each pair once
             a, b = pair >> pb, pair & ((1 << pb) - 1)
             fa, fb = self.in_f[a], self.in_f[b]
-            kind = np.stack([fa != fb, fa & fb])
+            kind = np.stack([fa != fb, fa & fb]).astype(np.int64)
             x = key[a] ^ key[b]
             nz = (x | (x >> 1)) & 0x5555555555555555  # one bit per differing char
-            room = np.minimum(self.in_room[a], self.in_room[b])
-            for i, k in enumerate(self.ks):
-                d = nz >> (2 * (kmax - k))
-                ok = room >= k
-                E[:, i] = (kind & (ok & (d == 0))).sum(axis=1)
-                if k in self.mm_ks:
-                    E1[:, i] = (kind & (ok & (d != 0) & ((d & (d - 1)) == 0))).sum(axis=1)
+            ks = np.array(self.ks, np.int64)[:, None]
+            d = nz[None, :] >> (2 * (kmax - ks))  # (length, pair): chars differing
+            ok = np.minimum(self.in_room[a], self.in_room[b])[None, :] >= ks
+            E = kind @ (ok & (d == 0)).T
+            E1 = kind @ (ok & (d != 0) & ((d & (d - 1)) == 0)).T
         # ordered as :class:`_Levels` counts them: identical pairs both ways and each
         # window with itself; with a deleted position, an exact pair once per position
         T = (E[0], 2 * E[1] + self.n_fwd)
@@ -558,64 +691,60 @@ class SpuriousScorer:
             out.counts.update({n + "_mm": {} for n in _NAMES})
         if self.empty:
             return out
-        c = codes(seq, self.flab)
-        key = np.append(c, 0)[self.gather] @ self.pow4
+        kmax, nb, n_mm = self.kmax, len(self.ks), len(self.mm_ks)
+        c = seq[self.base_at] ^ self.flip
+        key = _packed(np.append(c, np.zeros(kmax - 1, np.int64)), kmax, 2, len(c))
+        key &= self.keymask
         ku = key[self.rep]
-        res = {
-            ("exact", 0): self.lev_all["exact"](((ku << self.all_fb) | self.all_pay)[None, :]),
-        }
-        if self.mm_ks:
-            mu = ((ku[None, :] >> self.m_hi) << self.m_lo) | (ku[None, :] & self.m_mask)
-            res["mm", 0] = self.lev_all["mm"]((mu << self.all_fb) | self.all_pay)
-        res["exact", 1], res["mm", 1] = self._within(key)
-        # designed pairs matching at their free position, per length
-        cf = c[: len(c) // 2]
-        b0, bl = cf[self.q0], cf[self.ql]
-        designed = {}
-        for name, (qb, tb) in {"P": (3 - b0, bl), "S": (3 - bl, b0)}.items():
-            for s in (0, 1):
-                dq, dt, off, size = self.dense[name, s]
-                nq = np.bincount(dq + qb, minlength=size)
-                nt = np.bincount(dt + tb, minlength=size)
-                designed["comp", name, s] = np.add.reduceat(nq * nt, off)
-                designed["ident", name, s] = np.add.reduceat(nt * nt, off)
+        T = np.zeros((2, 2, nb), np.int64)  # ordered exact pairs (kind, scope, block)
+        M = np.zeros((2, 2, n_mm), np.int64)  # summed over deleted positions
+        T[:, 0] = self.lev_all["exact"](((ku << self.all_fb) | self.all_pay)[None, :])
+        if n_mm:
+            mu = ku[None, :] >> self.m_hi  # keys with one position deleted, in place
+            mu <<= self.m_lo
+            mu |= ku[None, :] & self.m_mask
+            mu <<= self.all_fb
+            mu |= self.all_pay
+            M[:, 0] = self.lev_all["mm"](mu)
+        T[:, 1], M[:, 1] = self._within(key)
+        # designed pairs that match at their free position: (kind, row P/S, scope, block)
+        b = self.d_bin + c[self.d_at]
+        nq = np.bincount(b, self.d_wq, self.d_bins)
+        nt = np.bincount(b, self.d_wt, self.d_bins)
+        E = np.stack(
+            [
+                np.bincount(self.d_slot, (x * nt).reshape(-1, 4).sum(axis=1), 4 * nb)
+                for x in (nq, nt)
+            ]
+        )
+        E = E.astype(np.int64).reshape(2, 2, 2, nb) + self.d_const
+        NP, NS, NF = self.static[:, 0], self.static[:, 1], self.static[:, 2]
+        ordered = T - (E[:, 0] + E[:, 1] - NF)  # (kind, scope, block)
+        mms = slice(nb - n_mm, nb)  # the lengths with one-mismatch counts
+        ks = np.array(self.mm_ks, np.int64)
+        ordered_mm = M - ks * T[..., mms] - ((NP - E[:, 0]) + (NS - E[:, 1]))[..., mms]
         # windows that are (one mismatch from) their own reverse complement
         a = key[self.q0] >> self.kshift
         x = a ^ (key[self.mir] >> self.kshift)
         nz = (x | (x >> 1)) & 0x5555555555555555
         free = ~self.self_near
-        pal = np.add.reduceat((x == 0) & free, self.block)
-        pal1 = np.add.reduceat((nz != 0) & ((nz & (nz - 1)) == 0) & free, self.block)
-        mm_index = {k: i for i, k in enumerate(self.mm_ks)}
-        for i, k in enumerate(self.ks):
-            mm = k in mm_index
-            j = mm_index.get(k)
-            d, d1 = int(pal[i]), int(pal1[i])
-            for kind, col in (("comp", 0), ("ident", 1)):
-                ordered = {}
-                for s in (0, 1):
-                    T = int(res["exact", s][col][i])
-                    NP, NS, NF = (self.static[kind, nm, s][i] for nm in "PSF")
-                    e_p = int(designed[kind, "P", s][i])
-                    e_s = int(designed[kind, "S", s][i])
-                    ordered[s] = T - (e_p + e_s - NF)
-                    if mm:
-                        M = int(res["mm", s][col][j])
-                        ordered[s, "mm"] = M - k * T - ((NP - e_p) + (NS - e_s))
-                if kind == "comp":
-                    out.counts["comp_intra"][k] = (ordered[1] - d) // 2
-                    out.counts["comp_inter"][k] = (ordered[0] + d) // 2 - (ordered[1] - d) // 2
-                    if mm:
-                        o_all, o_in = ordered[0, "mm"], ordered[1, "mm"]
-                        out.counts["comp_intra_mm"][k] = (o_in - d1) // 2
-                        out.counts["comp_inter_mm"][k] = (o_all + d1) // 2 - (o_in - d1) // 2
-                else:
-                    out.counts["ident_intra"][k] = ordered[1] // 2
-                    out.counts["ident_inter"][k] = (ordered[0] - ordered[1]) // 2
-                    if mm:
-                        o_all, o_in = ordered[0, "mm"], ordered[1, "mm"]
-                        out.counts["ident_intra_mm"][k] = o_in // 2
-                        out.counts["ident_inter_mm"][k] = (o_all - o_in) // 2
+        d = np.add.reduceat((x == 0) & free, self.block)
+        d1 = np.add.reduceat((nz != 0) & ((nz & (nz - 1)) == 0) & free, self.block)[mms]
+        found = {}
+        for sfx, o, pal in (("", ordered, d), ("_mm", ordered_mm, d1)):
+            c_in = (o[0, 1] - pal) // 2
+            found["comp_intra" + sfx] = c_in
+            found["comp_inter" + sfx] = (o[0, 0] + pal) // 2 - c_in
+            found["ident_intra" + sfx] = o[1, 1] // 2
+            found["ident_inter" + sfx] = (o[1, 0] - o[1, 1]) // 2
+        for name, counts in out.counts.items():
+            counts.update(
+                zip(
+                    self.mm_ks if name.endswith("_mm") else self.ks,
+                    found[name].tolist(),
+                    strict=True,
+                )
+            )
         return out
 
 
