@@ -29,3 +29,7 @@ class EnumerationLimitError(DsdcrnError):
 
 class DesignError(DsdcrnError):
     """Sequence-design constraints that cannot be met."""
+
+
+class SimulationBoundError(DsdcrnError):
+    """A simulation diverged, failed, or ran past its wall-time budget."""

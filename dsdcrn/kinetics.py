@@ -30,7 +30,7 @@ from scipy.integrate import solve_ivp
 
 from .errors import DsdcrnError
 
-__all__ = ["MassAction", "Trajectory", "compare", "plot_comparison", "simulate"]
+__all__ = ["DeadlinePassed", "MassAction", "Trajectory", "compare", "plot_comparison", "simulate"]
 
 #: Reference peaks below this (nM) make ``max_rel_error`` undefined (nan).
 PEAK_FLOOR_NM = 1e-9
@@ -104,7 +104,7 @@ class Trajectory:
         return Trajectory(self.times.copy(), list(names), values)
 
 
-class _Timeout(Exception):
+class DeadlinePassed(Exception):
     """Raised inside the right-hand side when the wall-time budget is spent."""
 
 
@@ -216,7 +216,7 @@ class MassAction:
     # ------------------------------------------------------------------ model
     def _check_time(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise _Timeout
+            raise DeadlinePassed
 
     def _padded(self, y: np.ndarray) -> np.ndarray:
         ypad = np.empty(self.n_species + 1)
@@ -349,7 +349,7 @@ def simulate(
         sol = solve_ivp(
             fun, (0.0, t_end), y0, method=method, t_eval=t_eval, rtol=rtol, atol=atol, **options
         )
-    except _Timeout:
+    except DeadlinePassed:
         raise DsdcrnError(
             f"simulation exceeded {max_seconds:g} s of wall time ({model.n_species} species, "
             f"{model.n_reactions} reactions, t_end = {t_end:g} s)"

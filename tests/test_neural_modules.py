@@ -68,11 +68,26 @@ def test_kang_kim_counts_for_2_5_1():
     # weights 2*5 + 5*1 = 15, biases 6 -> 21 parameters
     assert len(net.parameters) == 21
     mods = net.module_counts()
-    assert mods["forward"] == 2 * 15 + 2 * 6 + 2 * 6  # catalysis, bias, decay
+    # catalysis, bias, rail decay, rail cancellation
+    assert mods["forward"] == 2 * 15 + 2 * 6 + 2 * 6 + 6
     assert mods["activation"] == 4 * 5 and mods["derivative"] == 5 * 5
-    assert mods["training"] == 2 * 21
-    assert mods["backprop"] == 4 * 5 + 5 * 2 * 3  # W2·E sums, then S decay, V make/decay
+    # routed: per parameter one token reaction and two routing reactions
+    assert mods["training"] == 3 * 21
+    # W2·E sums; per hidden unit S decay into SA, S cancel, SA decay, VA make / decay
+    assert mods["backprop"] == 4 * 5 + 5 * (2 + 1 + 1 + 2)
     assert all(len(r.reactants) <= 2 for r in net.reactions)
+    direct = kang_kim.build((2, 5, 1), updates="direct", k_rail=0).module_counts()
+    assert direct["training"] == 2 * 21
+    assert direct["backprop"] == 4 * 5 + 5 * 2 * 3  # W2·E sums, then S decay, V make/decay
+
+
+def test_kang_kim_two_hidden_layers_rebuild_signed_deltas():
+    net = kang_kim.build((2, 3, 3, 1))
+    species = set(net.species)
+    # the upper hidden layer feeds its signed delta V2 to the lower one; V1 is not needed
+    assert {"V2_1p", "V2_1m", "VT2_1"} <= species
+    assert not {"V1_1p", "V1_1m", "VT1_1"} & species
+    assert {"TW1_1_1", "TW3_1_1", "TB2_3"} <= species
 
 
 def test_written_crn_parses_back():
@@ -192,10 +207,11 @@ def test_quadratic_nonlinearity_gives_minus_z_abs_z():
         assert m.value("Z1") == pytest.approx(ref.y[0, -1], abs=1e-3)
 
 
-def test_kang_kim_forward_and_backward_fixed_points():
+@pytest.mark.parametrize("updates", ["routed", "direct"])
+def test_kang_kim_forward_and_backward_fixed_points(updates):
     from dsdcrn.neural.training import KangKimModel
 
-    model = KangKimModel(layers=(3, 4, 2), eta=0.0, seed=3)
+    model = KangKimModel(layers=(3, 4, 2), eta=0.0, seed=3, updates=updates)
     m = model.machine_
     m.rtol, m.atol = 1e-9, 1e-12
     x, y = np.array([0.2, 0.9, 0.4]), np.array([1.0, 0.0])
@@ -209,18 +225,30 @@ def test_kang_kim_forward_and_backward_fixed_points():
     a = np.array([sigma(v, h) for v in z])
     o = W2 @ a + b2
     e = o - y
-    v = np.array([sigma_prime(zz, h) for zz in z]) * (W2.T @ e)
+    s = W2.T @ e
+    v = np.array([sigma_prime(zz, h) for zz in z]) * s
     assert m.values([f"H1_{j}" for j in range(1, 5)]) == pytest.approx(a, abs=1e-6)
     assert m.values(["O1", "O2"]) == pytest.approx(o, abs=1e-6)
     assert m.values(["E1", "E2"]) == pytest.approx(e, abs=1e-6)
-    assert m.values([f"V1_{j}" for j in range(1, 5)]) == pytest.approx(v, abs=1e-6)
+    if updates == "direct":
+        assert m.values([f"V1_{j}" for j in range(1, 5)]) == pytest.approx(v, abs=1e-6)
+        return
+    assert m.values([f"S1_{j}" for j in range(1, 5)]) == pytest.approx(s, abs=1e-6)
+    # magnitudes from the rails' decay flux: |e| and σ′|W2ᵀe|, up to the rails' common
+    # part (fast cancellation leaves about sqrt(production / k_rail) on each rail)
+    common = [min(m.conc(f"E{k}p"), m.conc(f"E{k}m")) for k in (1, 2)]
+    assert max(common) < 0.05
+    ea = m.values(["EA1", "EA2"])
+    assert ea == pytest.approx(np.abs(e) + 2 * np.array(common), abs=1e-6)
+    assert m.values([f"VA1_{j}" for j in range(1, 5)]) == pytest.approx(np.abs(v), abs=0.1)
 
 
-def test_kang_kim_training_reactions_descend_the_gradient():
+@pytest.mark.parametrize("updates", ["routed", "direct"])
+def test_kang_kim_training_reactions_descend_the_gradient(updates):
     from dsdcrn.neural.training import KangKimModel
 
     eta, dt = 1e-3, 5.0
-    model = KangKimModel(layers=(2, 3, 1), eta=eta, seed=4)
+    model = KangKimModel(layers=(2, 3, 1), eta=eta, seed=4, updates=updates)
     m = model.machine_
     m.rtol, m.atol = 1e-10, 1e-13
     x, y = np.array([0.6, 0.3]), np.array([1.0])
@@ -228,7 +256,9 @@ def test_kang_kim_training_reactions_descend_the_gradient():
     before = model.parameters()
     e = m.value("E1")
     a = m.values([f"H1_{j}" for j in range(1, 4)])
-    vdelta = m.values([f"V1_{j}" for j in range(1, 4)])
+    W2 = np.array([before[f"W2_1_{j}"] for j in range(1, 4)])
+    z = np.array([m.value(f"Z1_{j}") for j in range(1, 4)])
+    vdelta = np.array([sigma_prime(zz, model.h) for zz in z]) * W2 * e
     m.apply(Step("all", dt))
     after = model.parameters()
     for j in range(1, 4):
@@ -239,3 +269,33 @@ def test_kang_kim_training_reactions_descend_the_gradient():
             assert after[f"W1_{j}_{i}"] - before[f"W1_{j}_{i}"] == pytest.approx(
                 -eta * dt * vdelta[j - 1] * x[i - 1], rel=0.05
             )
+
+
+def test_routed_updates_have_one_gain_per_weight_under_rate_noise():
+    """Under rate noise a routed weight j of an output moves by −g_j·c(sign δ)·δ·u: its own
+    gain g_j for both signs of δ, times a factor c shared by every weight of the output,
+    so all of them agree on where the error balances.  A direct weight's gains for the
+    two signs differ weight by weight."""
+    from dsdcrn.neural.training import KangKimModel
+
+    def gains(updates: str) -> np.ndarray:
+        ratios = []
+        for y in (0.0, 2.0):  # output above, then below, the target: both signs of δ
+            model = KangKimModel(
+                layers=(2, 2, 1), eta=1e-3, seed=5, updates=updates, rate_noise=0.3
+            )
+            m = model.machine_
+            m.rtol, m.atol = 1e-10, 1e-13
+            m.apply(Step("settle", 80.0, inject=model._inject(np.array([0.5, 0.5]), [y])))
+            before = model.parameters()
+            e, a = m.value("E1"), m.values(["H1_1", "H1_2"])
+            m.apply(Step("all", 5.0))
+            after = model.parameters()
+            step = np.array([after[f"W2_1_{j}"] - before[f"W2_1_{j}"] for j in (1, 2)])
+            ratios.append(step / (-5e-3 * e * a))
+        return np.array(ratios)
+
+    routed, direct = gains("routed"), gains("direct")
+    r, d = routed[0] / routed[1], direct[0] / direct[1]  # per weight: gain(+) / gain(−)
+    assert r[0] == pytest.approx(r[1], rel=0.01)
+    assert abs(d[0] / d[1] - 1) > 0.1

@@ -9,9 +9,12 @@ import sys
 import numpy as np
 import pytest
 
-from dsdcrn.errors import DsdcrnError
+from dsdcrn.errors import DsdcrnError, SimulationBoundError
+from dsdcrn.neural.activations import ReactionSet
 from dsdcrn.neural.experiment import train_task
+from dsdcrn.neural.network import NeuralCRN
 from dsdcrn.neural.noise import noise_sweep
+from dsdcrn.neural.protocol import Machine, Step
 from dsdcrn.neural.tasks import TASKS, load_task
 from dsdcrn.neural.training import KangKimModel, NagipoguReifModel
 
@@ -75,6 +78,45 @@ def test_noise_sweep_table_has_a_row_per_sigma():
     assert "0.200" in sweep.table()
 
 
+def test_noise_sweep_runs_in_parallel_with_the_same_results():
+    kw = dict(epochs=1, repeats=2, n_train=20, hidden=(3,))
+    one = noise_sweep("xor-corners", ["kang-kim"], [0.0, 0.1], jobs=1, **kw)
+    two = noise_sweep("xor-corners", ["kang-kim"], [0.0, 0.1], jobs=2, **kw)
+    assert one.results == two.results
+    assert all(len(runs) == 2 for runs in one.results["kang-kim"])
+
+
+def test_noise_sweep_records_failed_runs_and_goes_on():
+    sweep = noise_sweep("xor-corners", ["kang-kim"], [0.1], epochs=1, max_seconds=0.0)
+    assert np.isnan(sweep.results["kang-kim"][0][0])
+    assert "budget" in sweep.failures["kang-kim"][0][0]
+    assert "(1/1 failed)" in sweep.table()
+    assert json.loads(json.dumps(sweep.to_json_dict()))["results"]["kang-kim"] == [[None]]
+
+
+def _machine(reactions, initial, **kw) -> Machine:
+    rs = ReactionSet()
+    for reactants, products, k in reactions:
+        rs.add(reactants, products, k, "m")
+    return Machine(NeuralCRN("toy", rs.reactions, rs.modules, {}, initial=initial), **kw)
+
+
+def test_a_diverging_step_stops_with_a_one_line_error():
+    m = _machine([(["X"], ["X", "X"], 1.0)], {"X": 1.0}, stiff=False)
+    m.apply(Step("all", 5.0))  # e^5, under the bound
+    with pytest.raises(SimulationBoundError, match=r"diverged: X reached .* \(bound 10000\)"):
+        m.apply(Step("all", 10.0))
+
+
+def test_the_time_budget_is_checked_inside_a_long_step():
+    # a fast Lotka-Volterra oscillator over a very long time: one step, many solver steps
+    lv = [(["A"], ["A", "A"], 50.0), (["A", "B"], ["B", "B"], 50.0), (["B"], [], 50.0)]
+    m = _machine(lv, {"A": 1.5, "B": 1.0}, stiff=False, max_seconds=0.5)
+    with pytest.raises(SimulationBoundError, match="budget in protocol step 1") as err:
+        m.apply(Step("all", 1e7))
+    assert "\n" not in str(err.value)
+
+
 def test_tasks_are_seeded_and_well_formed():
     for name in TASKS:
         t = load_task(name, seed=0, n_train=30 if name == "digits" else None)
@@ -124,12 +166,20 @@ def test_cli_neural_lists_builds_and_rejects(tmp_path):
     r = _cli("neural", "nagipogu-reif", "--dim", "2", "-o", str(out))
     assert r.returncode == 0, r.stderr
     assert "32 species, 59 reactions" in r.stderr and out.exists()
+    routed = _cli("neural", "kang-kim", "--dim", "2", "--hidden", "2")
+    direct = _cli("neural", "kang-kim", "--dim", "2", "--hidden", "2", "--updates", "direct")
+    assert routed.returncode == direct.returncode == 0
+    # 9 parameters: three reactions each routed, two direct
+    assert "training                 27" in routed.stderr
+    assert "training                 18" in direct.stderr
     for bad in (
         ("neural", "nope", "--dim", "2"),
         ("neural", "kang-kim", "--dim", "2", "--hidden", "0"),
         ("neural", "nagipogu-reif", "--dim", "0"),
         ("train", "nosuchtask", "--model", "kang-kim"),
         ("train", "linear", "--model", "kang-kim", "--conc-noise", "-1", "--epochs", "1"),
+        ("train", "linear", "--model", "nagipogu-reif", "--updates", "direct"),
+        ("noise", "iris", "--jobs", "0"),
     ):
         r = _cli(*bad)
         assert r.returncode == 2, bad

@@ -13,11 +13,13 @@ from pathlib import Path
 from ..errors import DsdcrnError
 from . import BUILDERS, build, nagipogu_reif
 from .experiment import MODELS, stderr_progress, train_task
+from .kang_kim import UPDATES
 from .noise import noise_sweep
 from .tasks import TASKS
 from .training import PROTOCOLS
 
 COUNT_DIMS = (1, 2, 4, 8, 16, 64)
+UPDATES_HELP = "kang-kim training reactions: sign-routed tokens (default) or direct"
 
 
 def _ints(text: str, what: str) -> tuple[int, ...]:
@@ -55,7 +57,7 @@ def _builder_kwargs(args, dim: int) -> tuple[tuple, dict]:
         layers = _ints(args.layers, "--layers")
     else:
         layers = (dim, *_ints(args.hidden, "--hidden"), args.outputs)
-    kwargs = dict(seed=args.seed)
+    kwargs = dict(seed=args.seed, updates=args.updates)
     if args.h is not None:
         kwargs["h"] = args.h
     if args.eta is not None:
@@ -102,7 +104,7 @@ def cmd_neural(args) -> None:
 
 def cmd_train(args) -> None:
     overrides = {}
-    for key in ("eta", "T", "lr", "dim", "h"):
+    for key in ("eta", "T", "lr", "dim", "h", "updates"):
         v = getattr(args, key, None)
         if v is not None:
             overrides[key] = v
@@ -144,7 +146,10 @@ def cmd_noise(args) -> None:
         seed=args.seed,
         repeats=args.repeats,
         epochs=args.epochs,
+        jobs=args.jobs,
+        max_seconds=args.max_seconds,
         progress=None if args.quiet else stderr_progress,
+        updates=args.updates,
     )
     print(sweep.table())
     if args.output:
@@ -175,6 +180,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     n.add_argument("--h", type=float, help="bias drive (nagipogu-reif) or σ smoothing (kang-kim)")
     n.add_argument("--lr", type=float, help="nagipogu-reif learning rate η")
     n.add_argument("--eta", type=float, help="kang-kim training rate constant")
+    n.add_argument("--updates", choices=UPDATES, default="routed", help=UPDATES_HELP)
     n.add_argument("--phase", default="all", help="write only this phase's reactions")
     n.add_argument("--unit-nM", type=float, default=10.0, help="nM per formal unit")
     n.add_argument("--seed", type=int, default=0, help="seed of the initial parameters")
@@ -191,6 +197,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--n-train", type=int, help="cap the training set (digits: stratified)")
     t.add_argument("--hidden", help="kang-kim hidden layer sizes, e.g. 5 or 20")
     t.add_argument("--eta", type=float, help="kang-kim training rate constant")
+    t.add_argument("--updates", choices=UPDATES, help=UPDATES_HELP)
     t.add_argument("--lr", type=float, help="nagipogu-reif learning rate η")
     t.add_argument("--T", type=float, help="nagipogu-reif feedforward time (formal units)")
     t.add_argument("--dim", type=int, help="nagipogu-reif state dimension")
@@ -209,6 +216,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     z.add_argument("--repeats", type=int, default=1)
     z.add_argument("--epochs", type=int)
     z.add_argument("--seed", type=int, default=0)
+    z.add_argument("--updates", choices=UPDATES, help=UPDATES_HELP)
+    z.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes)")
+    z.add_argument("--max-seconds", type=float, help="wall-time budget of each run (s)")
     z.add_argument("-q", "--quiet", action="store_true")
     z.add_argument("-o", "--output", help="folder for noise.json and noise.png")
     z.set_defaults(func=cmd_noise)

@@ -106,6 +106,8 @@ def make_model(
             )
         if protocol not in (None, "phased"):
             raise DsdcrnError("model nagipogu-reif runs the host-sequenced 'phased' protocol only")
+        if "updates" in overrides:
+            raise DsdcrnError("--updates applies to the kang-kim models only")
         opts = dict(NR_DEFAULTS[_task_key(task, NR_DEFAULTS)])
         opts.update(overrides)
         epochs = opts.pop("epochs")
@@ -262,9 +264,13 @@ def train_task(
     conc_noise: float = 0.0,
     max_seconds: float | None = None,
     progress: Callable[[str], None] | None = None,
+    curve: bool = True,
     **overrides: Any,
 ) -> TrainResult:
     """Train ``model`` on ``task`` by simulating its reactions; see :class:`TrainResult`.
+
+    ``curve=False`` scores the model after the last epoch only (the learning curve then
+    has that one row), which halves the work of a run whose curve is not wanted.
 
     ``rate_noise`` and ``conc_noise`` are σ of log-normal noise on every rate constant
     and on every concentration the host sets (seeded by ``seed``).  ``max_seconds``
@@ -288,7 +294,7 @@ def train_task(
     Y = t.targets(t.y_train)
     m = t.metric
     start = time.monotonic()
-    curve: list[dict[str, float]] = []
+    rows: list[dict[str, float]] = []
 
     n_eval = min(len(t.y_train), TRAIN_EVAL_MAX)
 
@@ -301,15 +307,18 @@ def train_task(
             f"test_{m}": t.score(out_te, t.y_test),
             "seconds": time.monotonic() - start,
         }
-        curve.append(row)
+        rows.append(row)
         if progress:
             progress(
                 f"epoch {epoch}/{n_epochs}: train loss {row['train_loss']:.4f}, "
                 f"test {m} {row[f'test_{m}']:.4f} ({row['seconds']:.0f} s)"
             )
 
-    record(0)
-    est.fit(t.X_train, Y, epochs=n_epochs, callback=record)
+    if curve:
+        record(0)
+    est.fit(t.X_train, Y, epochs=n_epochs, callback=record if curve else None)
+    if not curve:
+        record(n_epochs)
     net = est.network_
     proto = getattr(est, "protocol_name", "phased")
     return TrainResult(
@@ -318,8 +327,8 @@ def train_task(
         protocol=proto,
         seed=seed,
         metric=m,
-        curve=curve,
-        final=curve[-1][f"test_{m}"],
+        curve=rows,
+        final=rows[-1][f"test_{m}"],
         parameters=est.parameters(),
         network={"name": net.name, **net.counts()},
         options={

@@ -18,9 +18,38 @@ species X_i for l = 1, the hidden activations of layer l−1 otherwise; all ≥ 
 Backward pass, in the same pot: error ``E = O − Y`` (``O^s -> O^s + E^s``,
 ``Y -> Y + E^m``, ``E^s ->``, ``Ep + Em ->``); back-propagated sums
 ``W^s + δ^r -> … + S^(s·r)``, ``S^s ->`` and deltas ``D + S^s -> … + V^s``, ``V^s ->``,
-so V_j* = σ′(z_j) Σ_k w_kj δ_k.  Training reactions are bimolecular and slow (rate η ≪ 1,
-the time-scale separation): ``δ^s + U_i -> δ^s + U_i + W^(−s)`` and
-``δ^s -> δ^s + B^(−s)`` give dw/dt = −η δ u, db/dt = −η δ — gradient descent on ½|e|².
+so V_j* = σ′(z_j) Σ_k w_kj δ_k.  Every dual-rail signal (pre-activations, outputs, errors,
+sums, deltas) also cancels its rails fast (``Zp + Zm ->`` at ``k_rail``): this leaves
+every difference p − m unchanged and keeps the common part of the two rails small.
+
+Training reactions are bimolecular and slow (rate η ≪ 1, the time-scale separation),
+in one of two forms (``updates``):
+
+* ``direct``: ``δ^s + U_i -> δ^s + U_i + W^(−s)`` and ``δ^s -> δ^s + B^(−s)``, giving
+  dw/dt = −η δ u, db/dt = −η δ: gradient descent on ½|e|².  Each weight is moved up and
+  down by two different reactions, so under rate-constant noise (each reaction's k
+  multiplied by its own factor) every weight sees positive and negative errors with
+  different gains; the weights then have no common fixed point and drift along flat
+  directions of the loss without bound (measured on Iris at σ = 0.1: without rail
+  cancellation the network blows up within 8 epochs; with it, hidden biases and output
+  weights keep growing and the accuracy falls to 0.67).
+* ``routed`` (default; dsdcrn's construction): the size and the sign of each delta
+  travel separately.  Each rail of a delta decays *into* an unsigned magnitude species
+  (``E^s -> EA``, ``EA ->``; hidden units ``S^s -> SA``, ``SA ->``, then
+  ``D + SA -> … + VA``, ``VA ->``), so the magnitude is the net flux, |δ|, whatever the
+  two rails' rate constants.  One slow reaction per weight makes update tokens,
+  ``EA + U_i -> EA + U_i + T`` (η), and fast catalytic routing sends each token to the
+  weight rail opposite to the sign present, ``T + δ^s -> δ^s + W^(−s)`` (``k_route``).
+  A token ends on one rail whatever the routing constants, so a weight's step is
+  −η_w δ u with one gain η_w for both signs: rate noise rescales each weight's learning
+  rate instead of biasing it.  Deltas of hidden layers that feed a lower hidden layer
+  are rebuilt as signed species by the same routing (``VA -> VA + VT``,
+  ``VT + S^s -> S^s + V^s``, ``V^s ->``).
+
+  What routing leaves: the back-propagated sums are still products of signed rails
+  (``W^s + E^r -> … + S^(s·r)``), whose four rate constants differ under noise; the
+  small common part of the error rails (about sqrt(production / ``k_rail``)) then
+  becomes a persistent spurious hidden-layer error.
 """
 
 from __future__ import annotations
@@ -36,6 +65,7 @@ from .network import NeuralCRN, ReactionSet, rail, rails, signed
 __all__ = ["build"]
 
 ACTIVATIONS = ("smooth", "relu")
+UPDATES = ("routed", "direct")
 SOURCE = "Hsrc"  # constant source species held at h
 
 
@@ -48,6 +78,9 @@ def build(
     kappa: float = 5.0,
     k_cancel: float = 100.0,
     k_switch: float = 100.0,
+    k_rail: float = 100.0,
+    updates: str = "routed",
+    k_route: float = 100.0,
     seed: int = 0,
 ) -> NeuralCRN:
     """Build a Kang-Kim style network with the given layer sizes.
@@ -67,6 +100,13 @@ def build(
         Rate constant κ1 = κ4 = κ5 of the derivative network.
     k_cancel, k_switch : float
         ReLU baseline: rail cancellation and derivative-switch rate constants.
+    k_rail : float
+        Rate constant of the fast rail cancellation of every dual-rail signal (per
+        formal unit per time unit); 0 leaves only the error's at 1.
+    updates : {"routed", "direct"}
+        How the training reactions move the parameters (see the module docstring).
+    k_route : float
+        Rate constant of the token routing reactions (``routed`` only).
     seed : int
         Seed of the initial weights, N(0, 1/fan_in); biases start at 0.
 
@@ -84,7 +124,11 @@ def build(
             raise DsdcrnError(f"kang-kim: layer sizes must be positive integers, got {sizes}")
     if activation not in ACTIVATIONS:
         raise DsdcrnError(f"kang-kim: activation must be one of {ACTIVATIONS}, got {activation!r}")
-    for label, v in (("h", h), ("eta", eta), ("kappa", kappa), ("k_cancel", k_cancel)):
+    if updates not in UPDATES:
+        raise DsdcrnError(f"kang-kim: updates must be one of {UPDATES}, got {updates!r}")
+    rates = (("h", h), ("eta", eta), ("kappa", kappa), ("k_cancel", k_cancel))
+    rates += (("k_rail", k_rail), ("k_route", k_route))
+    for label, v in rates:
         if not v >= 0:
             raise DsdcrnError(f"kang-kim: {label} must be >= 0, got {v!r}")
     if activation == "smooth" and not h > 0:
@@ -104,7 +148,27 @@ def build(
         return f"O{j}" if layer == n_layers else f"Z{layer}_{j}"
 
     def delta(layer: int, j: int) -> str:
+        """Signed delta of a unit (what the layer below back-propagates)."""
         return f"E{j}" if layer == n_layers else f"V{layer}_{j}"
+
+    def sign_of(layer: int, j: int) -> str:
+        """Dual-rail species whose present rail gives the delta's sign (routed)."""
+        return f"E{j}" if layer == n_layers else f"S{layer}_{j}"
+
+    def size_of(layer: int, j: int) -> str:
+        """Unsigned species that settles at |delta| (routed)."""
+        return f"EA{j}" if layer == n_layers else f"VA{layer}_{j}"
+
+    routed = updates == "routed"
+
+    def cancel(name: str, module: str) -> None:
+        if k_rail > 0:
+            rs.add(rails(name), [], k_rail, module)
+
+    def decay_rails(name: str, into: str | None, module: str) -> None:
+        """Each rail of ``name`` decays at 1, into the magnitude species ``into``."""
+        for s in signs:
+            rs.add([rail(name, s)], [into] if into else [], 1.0, module)
 
     # ---------------------------------------------------------------- forward pass
     for layer in range(1, n_layers + 1):
@@ -123,7 +187,8 @@ def build(
             initial[rail(b, 1)], initial[rail(b, -1)] = 0.0, 0.0
             for s in signs:
                 rs.catalytic([rail(b, s)], rail(z, s), 1.0, "forward")
-                rs.add([rail(z, s)], [], 1.0, "forward")
+            decay_rails(z, None, "forward")
+            cancel(z, "forward")
             if layer < n_layers:
                 x = unit_in(layer + 1, j)
                 if activation == "smooth":
@@ -145,9 +210,11 @@ def build(
         o, e = f"O{k}", f"E{k}"
         for s in signs:
             rs.catalytic([rail(o, s)], rail(e, s), 1.0, "error")
-            rs.add([rail(e, s)], [], 1.0, "error")
         rs.catalytic([f"Y{k}"], rail(e, -1), 1.0, "error")
-        rs.add(rails(e), [], 1.0, "error")
+        decay_rails(e, f"EA{k}" if routed else None, "error")
+        rs.add(rails(e), [], max(k_rail, 1.0), "error")
+        if routed:
+            rs.add([f"EA{k}"], [], 1.0, "error")
 
     # ---------------------------------------------------------------- backpropagation
     for layer in range(n_layers - 1, 0, -1):
@@ -163,24 +230,53 @@ def build(
                             1.0,
                             "backprop",
                         )
-            for s in signs:
-                rs.add([rail(sname, s)], [], 1.0, "backprop")
-                rs.catalytic([dname, rail(sname, s)], rail(vname, s), 1.0, "backprop")
-                rs.add([rail(vname, s)], [], 1.0, "backprop")
+            cancel(sname, "backprop")
+            if not routed:
+                decay_rails(sname, None, "backprop")
+                for s in signs:
+                    rs.catalytic([dname, rail(sname, s)], rail(vname, s), 1.0, "backprop")
+                decay_rails(vname, None, "backprop")
+                cancel(vname, "backprop")
+                continue
+            # |S| from the rails' decay flux, then VA = σ′ |S| (unsigned)
+            sa, va = f"SA{layer}_{j}", f"VA{layer}_{j}"
+            decay_rails(sname, sa, "backprop")
+            rs.add([sa], [], 1.0, "backprop")
+            rs.catalytic([dname, sa], va, 1.0, "backprop")
+            rs.add([va], [], 1.0, "backprop")
+            if layer > 1:  # a hidden layer below back-propagates the signed delta V
+                vt = f"VT{layer}_{j}"
+                rs.catalytic([va], vt, 1.0, "backprop")
+                for s in signs:
+                    rs.add(
+                        [vt, rail(sname, s)], [rail(sname, s), rail(vname, s)], k_route, "backprop"
+                    )
+                decay_rails(vname, None, "backprop")
+                cancel(vname, "backprop")
 
     # ---------------------------------------------------------------- training (slow)
+    def train(param: str, catalysts: list[str], layer: int, j: int) -> None:
+        """Slow reactions moving ``param`` by −η·delta·Π(catalysts)."""
+        if routed:
+            token = f"T{param}"
+            rs.catalytic([size_of(layer, j), *catalysts], token, eta, "training")
+            sign = sign_of(layer, j)
+            for s in signs:
+                rs.add(
+                    [token, rail(sign, s)], [rail(sign, s), rail(param, -s)], k_route, "training"
+                )
+        else:
+            for s in signs:
+                rs.catalytic(
+                    [rail(delta(layer, j), s), *catalysts], rail(param, -s), eta, "training"
+                )
+        rs.add(rails(param), [], 1.0, "weight-cancel")
+
     for layer in range(1, n_layers + 1):
         for j in range(1, sizes[layer] + 1):
-            dl = delta(layer, j)
             for i in range(1, sizes[layer - 1] + 1):
-                w = f"W{layer}_{j}_{i}"
-                for s in signs:
-                    rs.catalytic([rail(dl, s), unit_in(layer, i)], rail(w, -s), eta, "training")
-                rs.add(rails(w), [], 1.0, "weight-cancel")
-            b = f"B{layer}_{j}"
-            for s in signs:
-                rs.catalytic([rail(dl, s)], rail(b, -s), eta, "training")
-            rs.add(rails(b), [], 1.0, "weight-cancel")
+                train(f"W{layer}_{j}_{i}", [unit_in(layer, i)], layer, j)
+            train(f"B{layer}_{j}", [], layer, j)
 
     phases = {
         "inference": ("forward", "activation"),
@@ -216,5 +312,8 @@ def build(
             "h": h,
             "eta": eta,
             "kappa": kappa,
+            "k_rail": k_rail,
+            "updates": updates,
+            "k_route": k_route,
         },
     )

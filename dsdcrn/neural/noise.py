@@ -2,45 +2,63 @@
 
 At each σ, every rate constant is multiplied by exp(N(0, σ²)) once per circuit, and
 every concentration the host sets (initial parameters, inputs, targets) by an
-independent exp(N(0, σ²)) each time it is set; the seed fixes both.
+independent exp(N(0, σ²)) each time it is set; the seed fixes both.  Runs are
+independent and can go to a process pool (``jobs``); a run that diverges or passes its
+time budget is recorded as failed, with its message, and the sweep goes on.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import DsdcrnError
+from ..errors import DsdcrnError, SimulationBoundError
 from .experiment import train_task
-from .tasks import load_task
+from .tasks import Task, load_task
 
 __all__ = ["NoiseSweep", "noise_sweep"]
 
 
 @dataclass
 class NoiseSweep:
-    """Test metric per model and σ (mean over ``repeats`` noise seeds)."""
+    """Test metric per model and σ, one entry per noise seed (NaN: the run failed)."""
 
     task: str
     metric: str
     sigmas: list[float]
     models: list[str]
     results: dict[str, list[list[float]]] = field(default_factory=dict)  # model -> per σ, runs
+    failures: dict[str, list[list[str]]] = field(default_factory=dict)  # same shape, messages
 
     def mean(self, model: str) -> list[float]:
-        return [sum(r) / len(r) for r in self.results[model]]
+        """Mean test metric per σ over the runs that finished (NaN if none did)."""
+        out = []
+        for runs in self.results[model]:
+            done = [r for r in runs if not math.isnan(r)]
+            out.append(sum(done) / len(done) if done else math.nan)
+        return out
+
+    def n_failed(self, model: str) -> list[int]:
+        return [sum(math.isnan(r) for r in runs) for runs in self.results[model]]
 
     def table(self) -> str:
-        head = f"{'sigma':>6}  " + "  ".join(f"{m:>16}" for m in self.models)
+        """σ against each model's mean test metric; ``k/n failed`` marks failed runs."""
+        head = f"{'sigma':>6}  " + "  ".join(f"{m:>24}" for m in self.models)
         lines = [f"test {self.metric} on {self.task} (mean over noise seeds)", head]
         for i, s in enumerate(self.sigmas):
-            cells = "  ".join(f"{self.mean(m)[i]:>16.4f}" for m in self.models)
-            lines.append(f"{s:>6.3f}  {cells}")
+            cells = []
+            for m in self.models:
+                failed, n = self.n_failed(m)[i], len(self.results[m][i])
+                note = f" ({failed}/{n} failed)" if failed else ""
+                cells.append(f"{self.mean(m)[i]:.4f}{note}".rjust(24))
+            lines.append(f"{s:>6.3f}  " + "  ".join(cells))
         return "\n".join(lines)
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -48,8 +66,12 @@ class NoiseSweep:
             "task": self.task,
             "metric": self.metric,
             "sigmas": self.sigmas,
-            "results": self.results,
-            "mean": {m: self.mean(m) for m in self.models},
+            "results": {
+                m: [[None if math.isnan(r) else r for r in runs] for runs in per]
+                for m, per in self.results.items()
+            },
+            "failures": self.failures,
+            "mean": {m: [None if math.isnan(v) else v for v in self.mean(m)] for m in self.models},
         }
 
     def plot(self, path: str | Path) -> None:
@@ -86,6 +108,17 @@ class NoiseSweep:
         os.replace(tmp, path)
 
 
+def _run(task: Task, model: str, sigma: float, seed: int, kwargs: dict) -> tuple[float, str]:
+    """Final test metric of one noisy run, or (NaN, why) when it failed."""
+    try:
+        res = train_task(
+            task, model, seed=seed, rate_noise=sigma, conc_noise=sigma, curve=False, **kwargs
+        )
+    except SimulationBoundError as err:
+        return math.nan, str(err)
+    return res.final, ""
+
+
 def noise_sweep(
     task: str,
     models: Sequence[str],
@@ -94,38 +127,49 @@ def noise_sweep(
     seed: int = 0,
     repeats: int = 1,
     epochs: int | None = None,
+    n_train: int | None = None,
+    jobs: int = 1,
+    max_seconds: float | None = None,
     progress: Callable[[str], None] | None = None,
     **overrides: Any,
 ) -> NoiseSweep:
     """Train each model at each σ (``repeats`` noise seeds) and record the test metric.
 
-    The data split is the same for every run (``seed``); noise seeds are
-    ``seed + 1000 r`` for repeat r, so the circuits differ only in their noise.
+    The data split is the same for every run (``seed``, the training set capped at
+    ``n_train`` samples); run r uses seed ``seed + 1000 r`` for its initial weights,
+    sample order and noise, the same for every model and σ.
+    ``jobs`` runs go in parallel (processes); the results do not depend on it.
+    ``max_seconds`` bounds each run's wall time (s); a run that passes it or diverges
+    counts as failed.
     """
     if any(s < 0 for s in sigmas):
         raise DsdcrnError(f"noise σ must be >= 0, got {list(sigmas)}")
     if repeats < 1:
         raise DsdcrnError(f"repeats must be >= 1, got {repeats}")
-    t = load_task(task, seed=seed)
+    if jobs < 1:
+        raise DsdcrnError(f"jobs must be >= 1, got {jobs}")
+    t = load_task(task, seed=seed, n_train=n_train)
     sweep = NoiseSweep(task, t.metric, [float(s) for s in sigmas], list(models))
+    kwargs = dict(overrides, epochs=epochs, max_seconds=max_seconds)
+    runs = [(m, i, r) for m in models for i in range(len(sigmas)) for r in range(repeats)]
+    args = [(t, m, float(sigmas[i]), seed + 1000 * r, kwargs) for m, i, r in runs]
     for m in models:
-        sweep.results[m] = []
-        for s in sigmas:
-            runs = []
-            for r in range(repeats):
-                res = train_task(
-                    t,
-                    m,
-                    seed=seed + 1000 * r,
-                    epochs=epochs,
-                    rate_noise=s,
-                    conc_noise=s,
-                    **overrides,
-                )
-                runs.append(res.final)
-                if progress:
-                    progress(
-                        f"{m} σ = {s:g} run {r + 1}/{repeats}: test {t.metric} {res.final:.4f}"
-                    )
-            sweep.results[m].append(runs)
+        sweep.results[m] = [[math.nan] * repeats for _ in sigmas]
+        sweep.failures[m] = [[""] * repeats for _ in sigmas]
+
+    def record(key: tuple[str, int, int], out: tuple[float, str]) -> None:
+        m, i, r = key
+        sweep.results[m][i][r], sweep.failures[m][i][r] = out
+        if progress:
+            what = f"test {t.metric} {out[0]:.4f}" if not out[1] else f"failed: {out[1]}"
+            progress(f"{m} σ = {sigmas[i]:g} run {r + 1}/{repeats}: {what}")
+
+    if jobs == 1:
+        for key, a in zip(runs, args, strict=True):
+            record(key, _run(*a))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_run, *a) for a in args]
+            for key, fut in zip(runs, futures, strict=True):
+                record(key, fut.result())
     return sweep

@@ -20,14 +20,16 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ..errors import DsdcrnError
-from ..kinetics import MassAction
+from ..errors import DsdcrnError, SimulationBoundError
+from ..kinetics import DeadlinePassed, MassAction
 from .network import NeuralCRN, rails
 
 __all__ = ["Machine", "Step"]
 
 #: Systems up to this many species are integrated by LSODA with a dense Jacobian.
 DENSE_LIMIT = 400
+#: Default bound on any concentration (formal units): a state past it has diverged.
+MAX_CONC = 1e4
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,16 @@ class Machine:
     seed : int
         Seed of that noise.
     max_seconds : float or None
-        Wall-time budget for all steps run by this machine (s).
+        Wall-time budget for all steps run by this machine (s), checked inside the
+        integration too, so a run whose ODE turns stiff ends on time.
+    max_conc : float
+        Bound on every concentration (formal units); a step ending above it raises.
+
+    Raises
+    ------
+    SimulationBoundError
+        From :meth:`apply`, when a step hits ``max_seconds`` or ``max_conc``, or the
+        integration fails.
     """
 
     def __init__(
@@ -87,6 +98,7 @@ class Machine:
         conc_noise: float = 0.0,
         seed: int = 0,
         max_seconds: float | None = None,
+        max_conc: float = MAX_CONC,
     ) -> None:
         self.network = network
         self.species = network.species
@@ -97,6 +109,7 @@ class Machine:
         self.conc_noise = float(conc_noise)
         self.rng = np.random.default_rng(seed)
         self.max_seconds = max_seconds
+        self.max_conc = float(max_conc)
         self._start = time.monotonic()
         self._models: dict[str, MassAction] = {}
         self.state = np.zeros(len(self.species))
@@ -134,10 +147,7 @@ class Machine:
     def apply(self, step: Step) -> None:
         """Reset, inject, then integrate ``step.phase`` for ``step.duration``."""
         if self.max_seconds is not None and time.monotonic() - self._start > self.max_seconds:
-            raise DsdcrnError(
-                f"{self.network.name}: training exceeded its {self.max_seconds:g} s budget "
-                f"after {self.steps_run} protocol steps"
-            )
+            self._over_budget(step)
         y = self.state
         for s in step.reset:
             y[self.index[s]] = 0.0
@@ -148,8 +158,30 @@ class Machine:
                 raise DsdcrnError(f"{self.network.name}: injected concentration {s} = {v!r}")
             y[self.index[s]] = v * self._noise()
         if step.duration > 0:
-            self.state = self._integrate(self.model(step.phase), y, float(step.duration))
+            model = self.model(step.phase)
+            if self.max_seconds is not None:
+                model.deadline = self._start + self.max_seconds
+            try:
+                self.state = self._integrate(model, y, float(step.duration))
+            except DeadlinePassed:
+                self._over_budget(step)
+            finally:
+                model.deadline = None
+            if self.state.size and self.state.max() > self.max_conc:
+                top = int(np.argmax(self.state))
+                raise SimulationBoundError(
+                    f"{self.network.name}: diverged: {self.species[top]} reached "
+                    f"{self.state[top]:.3g} formal units (bound {self.max_conc:g}) in "
+                    f"protocol step {self.steps_run + 1} (phase {step.phase})"
+                )
         self.steps_run += 1
+
+    def _over_budget(self, step: Step) -> None:
+        raise SimulationBoundError(
+            f"{self.network.name}: training exceeded its {self.max_seconds:g} s budget in "
+            f"protocol step {self.steps_run + 1} (phase {step.phase}); a run that slows down "
+            "like this has usually turned stiff or is diverging"
+        )
 
     def _integrate(self, model: MassAction, y0: np.ndarray, duration: float) -> np.ndarray:
         method = self._solver(model.n_species)
@@ -169,10 +201,12 @@ class Machine:
             **opts,
         )
         if not sol.success or sol.y.shape[1] != 1:
-            raise DsdcrnError(f"{self.network.name}: simulation failed: {sol.message}")
+            raise SimulationBoundError(f"{self.network.name}: simulation failed: {sol.message}")
         y = sol.y[:, -1]
         if not np.all(np.isfinite(y)):
-            raise DsdcrnError(f"{self.network.name}: simulation produced non-finite values")
+            raise SimulationBoundError(
+                f"{self.network.name}: simulation produced non-finite values"
+            )
         return np.clip(y, 0.0, None)
 
     # ---------------------------------------------------------------- reading
