@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from .circuits import DEFAULT, nagipogu_reif_neuron
 from .crn import CRN, read_crn
@@ -446,8 +447,15 @@ def cmd_default(args) -> None:
     _emit(nagipogu_reif_neuron(unit_nM=args.unit_nM).to_text(), args.output)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (exit status 2), like the rest."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"dsdcrn: error: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="dsdcrn",
         description="Compile formal CRNs into verified, sequence-designed DSD circuits.",
     )

@@ -180,6 +180,7 @@ def test_cli_neural_lists_builds_and_rejects(tmp_path):
         ("train", "linear", "--model", "kang-kim", "--conc-noise", "-1", "--epochs", "1"),
         ("train", "linear", "--model", "nagipogu-reif", "--updates", "direct"),
         ("noise", "iris", "--jobs", "0"),
+        ("train", "linear", "--model", "kang-kim", "--updates", "sideways"),
     ):
         r = _cli(*bad)
         assert r.returncode == 2, bad
