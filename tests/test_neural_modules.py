@@ -73,20 +73,23 @@ def test_kang_kim_counts_for_2_5_1():
     assert mods["activation"] == 4 * 5 and mods["derivative"] == 5 * 5
     # routed: per parameter one token reaction and two routing reactions
     assert mods["training"] == 3 * 21
-    # W2·E sums; per hidden unit S decay into SA, S cancel, SA decay, VA make / decay
-    assert mods["backprop"] == 4 * 5 + 5 * (2 + 1 + 1 + 2)
+    # per weight of W2: |E|·|w| made per rail of w and routed by the sign of E (2 + 4);
+    # per hidden unit S decay into SA, S cancel, SA decay, VA make / decay
+    assert mods["backprop"] == 6 * 5 + 5 * (2 + 1 + 1 + 2)
     assert all(len(r.reactants) <= 2 for r in net.reactions)
     direct = kang_kim.build((2, 5, 1), updates="direct", k_rail=0).module_counts()
     assert direct["training"] == 2 * 21
     assert direct["backprop"] == 4 * 5 + 5 * 2 * 3  # W2·E sums, then S decay, V make/decay
 
 
-def test_kang_kim_two_hidden_layers_rebuild_signed_deltas():
+def test_kang_kim_two_hidden_layers_route_the_upper_deltas():
     net = kang_kim.build((2, 3, 3, 1))
     species = set(net.species)
-    # the upper hidden layer feeds its signed delta V2 to the lower one; V1 is not needed
-    assert {"V2_1p", "V2_1m", "VT2_1"} <= species
-    assert not {"V1_1p", "V1_1m", "VT1_1"} & species
+    # the lower layer's sums take |δ| of the upper unit (VA2) and its sign (rails of S2)
+    assert {"P1_1_1p", "P1_1_1m", "P2_1_1p", "VA2_1", "S2_1p"} <= species
+    products = [r for r in net.reactions if "P1_1_1p" in r.products]
+    assert [sorted(r.reactants) for r in products] == [["VA2_1", "W2_1_1p"]]
+    assert not {s for s in species if s.startswith(("V1_", "V2_", "VT"))}
     assert {"TW1_1_1", "TW3_1_1", "TB2_3"} <= species
 
 
@@ -272,11 +275,16 @@ def test_kang_kim_training_reactions_descend_the_gradient(updates):
 
 
 def test_routed_updates_have_one_gain_per_weight_under_rate_noise():
-    """Under rate noise a routed weight j of an output moves by −g_j·c(sign δ)·δ·u: its own
-    gain g_j for both signs of δ, times a factor c shared by every weight of the output,
-    so all of them agree on where the error balances.  A direct weight's gains for the
-    two signs differ weight by weight."""
+    """Under rate noise a routed weight moves by −g·c(sign δ)·δ·u: its own gain g for both
+    signs of the output's δ, times a factor c shared by every weight, so all of them agree
+    on where the error balances.  That holds for the hidden weights too, whose deltas come
+    through the routed back-propagated sums.  A direct weight's gains for the two signs
+    differ weight by weight."""
     from dsdcrn.neural.training import KangKimModel
+
+    x = np.array([0.5, 0.3])
+    hidden = [f"W1_{j}_{i}" for j in (1, 2) for i in (1, 2)]
+    output = ["W2_1_1", "W2_1_2"]
 
     def gains(updates: str) -> np.ndarray:
         ratios = []
@@ -286,16 +294,23 @@ def test_routed_updates_have_one_gain_per_weight_under_rate_noise():
             )
             m = model.machine_
             m.rtol, m.atol = 1e-10, 1e-13
-            m.apply(Step("settle", 80.0, inject=model._inject(np.array([0.5, 0.5]), [y])))
+            m.apply(Step("settle", 80.0, inject=model._inject(x, [y])))
             before = model.parameters()
             e, a = m.value("E1"), m.values(["H1_1", "H1_2"])
             m.apply(Step("all", 5.0))
             after = model.parameters()
-            step = np.array([after[f"W2_1_{j}"] - before[f"W2_1_{j}"] for j in (1, 2)])
-            ratios.append(step / (-5e-3 * e * a))
+            # tokens still in flight go to the rail opposite the sign now present
+            sign = {w: np.sign(e if w in output else m.value(f"S1_{w[3]}")) for w in hidden}
+            sign.update({w: np.sign(e) for w in output})
+            flight = {w: m.conc(f"T{w}") if updates == "routed" else 0.0 for w in sign}
+            step = np.array([after[w] - before[w] - sign[w] * flight[w] for w in output + hidden])
+            u = np.concatenate([a, np.tile(x, 2)])
+            ratios.append(step / (-5e-3 * e * u))
         return np.array(ratios)
 
     routed, direct = gains("routed"), gains("direct")
     r, d = routed[0] / routed[1], direct[0] / direct[1]  # per weight: gain(+) / gain(−)
-    assert r[0] == pytest.approx(r[1], rel=0.01)
+    assert np.all(routed > 0)  # every step goes down the gradient
+    assert r[1:] == pytest.approx(np.full(5, r[0]), rel=0.01)
     assert abs(d[0] / d[1] - 1) > 0.1
+    assert np.ptp(d[2:]) / np.mean(d[2:]) > 0.1  # hidden: the four-gain sums differ

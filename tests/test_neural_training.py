@@ -142,6 +142,8 @@ def test_tasks_are_seeded_and_well_formed():
         lambda: train_task("linear", "perceptron", epochs=0),
         lambda: train_task("xor", "kang-kim", epochs=0, hidden=(0,)),
         lambda: KangKimModel(layers=(2, 2, 1), protocol_name="two-pot"),
+        lambda: KangKimModel(layers=(2, 2, 1), t_sample=0.0),
+        lambda: train_task("linear", "nagipogu-reif", epochs=1, t_sample=60.0),
         lambda: NagipoguReifModel(dim=1).fit(np.ones((1, 2)), np.ones(1)),
         lambda: train_task("linear", "nagipogu-reif", epochs=1, rate_noise=-0.1),
         lambda: train_task("linear", "nagipogu-reif", epochs=1, max_seconds=0.0),
@@ -218,3 +220,15 @@ def test_digits_subset_reaches_85_percent():
     """64-20-10 one pot on a stratified 600-sample subset, 3 epochs (about 20 min)."""
     res = train_task("digits", "kang-kim", seed=0, n_train=600, epochs=3)
     assert res.final >= 0.85, res.table()
+
+
+@pytest.mark.slow
+def test_iris_smooth_network_loses_at_most_5_points_at_sigma_0_1():
+    """σ = 0.1 log-normal noise on every rate constant and concentration, 5 noise seeds
+    (about 15 min on 2 cores); the recorded sweep is benchmarks/runs/noise-iris."""
+    from dsdcrn.neural.noise import noise_sweep
+
+    sweep = noise_sweep("iris", ["kang-kim"], [0.0, 0.1], repeats=5, jobs=2)
+    clean, noisy = sweep.mean("kang-kim")
+    assert sweep.n_failed("kang-kim") == [0, 0]
+    assert clean >= 0.9 and clean - noisy <= 0.05, sweep.table()

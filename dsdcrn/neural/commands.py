@@ -19,7 +19,9 @@ from .tasks import TASKS
 from .training import PROTOCOLS
 
 COUNT_DIMS = (1, 2, 4, 8, 16, 64)
-UPDATES_HELP = "kang-kim training reactions: sign-routed tokens (default) or direct"
+UPDATES_HELP = (
+    "kang-kim training reactions and back-propagated sums: sign-routed (default) or direct"
+)
 
 
 def _ints(text: str, what: str) -> tuple[int, ...]:
@@ -104,7 +106,7 @@ def cmd_neural(args) -> None:
 
 def cmd_train(args) -> None:
     overrides = {}
-    for key in ("eta", "T", "lr", "dim", "h", "updates"):
+    for key in ("eta", "T", "lr", "dim", "h", "updates", "t_sample"):
         v = getattr(args, key, None)
         if v is not None:
             overrides[key] = v
@@ -198,6 +200,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--hidden", help="kang-kim hidden layer sizes, e.g. 5 or 20")
     t.add_argument("--eta", type=float, help="kang-kim training rate constant")
     t.add_argument("--updates", choices=UPDATES, help=UPDATES_HELP)
+    t.add_argument(
+        "--t-sample", type=float, help="kang-kim one-pot time per sample (formal time units)"
+    )
     t.add_argument("--lr", type=float, help="nagipogu-reif learning rate η")
     t.add_argument("--T", type=float, help="nagipogu-reif feedforward time (formal units)")
     t.add_argument("--dim", type=int, help="nagipogu-reif state dimension")

@@ -75,15 +75,21 @@ class NoiseSweep:
         }
 
     def plot(self, path: str | Path) -> None:
-        """Metric against σ, one line per model, written atomically as a PNG."""
+        """Metric against σ: each model's mean as a line, its runs as dots; written
+        atomically as a PNG."""
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(5, 3.4))
-        for m in self.models:
-            ax.plot(self.sigmas, self.mean(m), "o-", label=m)
+        shift = 0.01 * (max(self.sigmas) - min(self.sigmas) or 1.0)  # runs side by side
+        for i, m in enumerate(self.models):
+            (line,) = ax.plot(self.sigmas, self.mean(m), "o-", label=f"{m} (mean)")
+            dx = (i - (len(self.models) - 1) / 2) * shift
+            xs = [s + dx for s, per in zip(self.sigmas, self.results[m], strict=True) for _ in per]
+            ys = [r for per in self.results[m] for r in per]
+            ax.plot(xs, ys, ".", color=line.get_color(), alpha=0.4)
         ax.set_xlabel("σ of log-normal noise on rates and concentrations")
         ax.set_ylabel(f"test {self.metric}")
         ax.set_title(f"noise robustness on {self.task}")

@@ -216,6 +216,10 @@ class KangKimModel(_Base):
             raise DsdcrnError(
                 f"unknown protocol {self.protocol_name!r}; choose one of {', '.join(PROTOCOLS)}"
             )
+        for label in ("t_sample", "t_settle", "t_eval"):
+            v = getattr(self, label)
+            if not v > 0:
+                raise DsdcrnError(f"kang-kim: {label} must be > 0 (formal time units), got {v!r}")
         net = kang_kim.build(
             tuple(self.layers),
             activation=self.activation,
