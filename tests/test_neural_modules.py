@@ -300,7 +300,7 @@ def test_routed_updates_have_one_gain_per_weight_under_rate_noise():
             m.apply(Step("all", 5.0))
             after = model.parameters()
             # tokens still in flight go to the rail opposite the sign now present
-            sign = {w: np.sign(e if w in output else m.value(f"S1_{w[3]}")) for w in hidden}
+            sign = {w: np.sign(m.value(f"S1_{w[3]}")) for w in hidden}  # sign of S1_j
             sign.update({w: np.sign(e) for w in output})
             flight = {w: m.conc(f"T{w}") if updates == "routed" else 0.0 for w in sign}
             step = np.array([after[w] - before[w] - sign[w] * flight[w] for w in output + hidden])
