@@ -1,45 +1,43 @@
 """The ``dsdcrn`` command line: one subcommand a pipeline stage, and ``build`` for all.
 
 Every subcommand takes a formal CRN file (default: the built-in neuron circuit).
-Errors print one line, ``dsdcrn: error: ...``, and exit with status 2; outputs are
-written to a temporary file and renamed, so a failure leaves nothing half-written.
+Errors print one line, ``dsdcrn: error: ...``, and exit with status 2.  Output
+locations are checked before any work (:mod:`dsdcrn.io`): an output folder that holds
+files dsdcrn did not write is refused, an earlier dsdcrn output is replaced only with
+``--force``, and every output is written to a temporary name and renamed, so a
+failure or a signal (SIGINT, SIGTERM, SIGHUP) leaves nothing half-written.  A
+verification that does not prove the circuit correct exits with status 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import NoReturn
 
 from .circuits import DEFAULT, nagipogu_reif_neuron
 from .crn import CRN, read_crn
 from .errors import DsdcrnError
+from .io import Interrupted, check_output_file, claim_folder, install_signal_handlers, write_atomic
 from .neural.commands import add_parsers as add_neural_parsers
+from .validate import (
+    fraction,
+    int_at_least,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    weight_item,
+)
 from .verify import METHODS
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _emit(text: str, out: str | None) -> None:
     if out:
-        write_text_atomic(out, text)
+        write_atomic(out, text)
         print(f"wrote {out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -62,17 +60,25 @@ def _crn_args(p: argparse.ArgumentParser, scheme: bool = True) -> None:
         p.add_argument(
             "--scheme", default="soloveichik2010", help="scheme name or path to a scheme .py"
         )
-        p.add_argument("--fuel-nM", type=float, default=1000.0, help="fuel concentration, nM")
+        p.add_argument(
+            "--fuel-nM", type=positive_float, default=1000.0, help="fuel concentration, nM"
+        )
 
 
 def _enum_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("enumeration bounds (peppercorn)")
-    g.add_argument("--max-complexes", type=int, default=5000, help="complexes (default 5000)")
-    g.add_argument("--max-reactions", type=int, default=20000, help="detailed reactions")
-    g.add_argument("--max-complex-size", type=int, default=10, help="strands in one complex")
-    g.add_argument("--release-cutoff", type=int, default=7, help="nt; shorter helices melt")
+    g.add_argument(
+        "--max-complexes", type=positive_int, default=5000, help="complexes (default 5000)"
+    )
+    g.add_argument("--max-reactions", type=positive_int, default=20000, help="detailed reactions")
+    g.add_argument(
+        "--max-complex-size", type=positive_int, default=10, help="strands in one complex"
+    )
+    g.add_argument(
+        "--release-cutoff", type=positive_int, default=7, help="nt; shorter helices melt"
+    )
     g.add_argument("--allow-remote", action="store_true", help="allow remote toehold binding")
-    g.add_argument("--enum-timeout", type=float, default=300.0, help="s (default 300)")
+    g.add_argument("--enum-timeout", type=positive_float, default=300.0, help="s (default 300)")
     g.add_argument(
         "--modular",
         action="store_true",
@@ -85,7 +91,7 @@ def _enum_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--enum-jobs",
-        type=int,
+        type=positive_int,
         default=os.cpu_count() or 1,
         help="with --modular: worker processes (default: all cores)",
     )
@@ -93,18 +99,22 @@ def _enum_args(p: argparse.ArgumentParser) -> None:
 
 def _design_args(p: argparse.ArgumentParser, candidates: int = 1) -> None:
     g = p.add_argument_group("sequence design")
-    g.add_argument("--seed", type=int, default=0, help="seed of the sequence design")
-    g.add_argument("--toehold-dG", type=float, default=7.7, help="toehold target, kcal/mol")
-    g.add_argument("--toehold-dev", type=float, default=0.5, help="allowed deviation, kcal/mol")
+    g.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the sequence design")
+    g.add_argument(
+        "--toehold-dG", type=positive_float, default=7.7, help="toehold target, kcal/mol"
+    )
+    g.add_argument(
+        "--toehold-dev", type=positive_float, default=0.5, help="allowed deviation, kcal/mol"
+    )
     g.add_argument(
         "--toehold-maxspurious",
-        type=float,
+        type=fraction,
         default=None,
         help="stickydesign's spurious limit, fraction of the target (default 0.4, relaxed "
         "to at most 0.6 only if too few toeholds exist)",
     )
     g.add_argument(
-        "--salt-M", type=float, default=None, help="Na+, M (default ViennaRNA's 1.021 M)"
+        "--salt-M", type=positive_float, default=None, help="Na+, M (default ViennaRNA's 1.021 M)"
     )
     g.add_argument(
         "--four-letter",
@@ -113,19 +123,20 @@ def _design_args(p: argparse.ArgumentParser, candidates: int = 1) -> None:
     )
     g.add_argument(
         "--candidates",
-        type=int,
+        type=positive_int,
         default=candidates,
         help=f"candidate designs; the meta-ranked best is kept (default {candidates})",
     )
     g.add_argument(
         "--jobs",
-        type=int,
+        type=positive_int,
         default=os.cpu_count() or 1,
         help="processes for candidates and scoring (default: all cores; same result)",
     )
     g.add_argument(
         "--weight",
         action="append",
+        type=weight_item,
         default=[],
         metavar="METRIC=W",
         help="meta-ranking weight (percent) of a metric, e.g. 'TSI max=40' (repeatable)",
@@ -173,8 +184,12 @@ def _build_options(args, **extra):
 
 
 def _kinetics_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--unit-nM", type=float, default=10.0, help="formal unit concentration, nM")
-    p.add_argument("--duration", type=float, default=1.0, help="formal time units to simulate")
+    p.add_argument(
+        "--unit-nM", type=positive_float, default=10.0, help="formal unit concentration, nM"
+    )
+    p.add_argument(
+        "--duration", type=positive_float, default=1.0, help="formal time units to simulate"
+    )
 
 
 def _enum_options(args):
@@ -190,22 +205,18 @@ def _enum_options(args):
     )
 
 
-def _enumerate(args, system, progress: bool = True):
-    """(Enumerated, ModularEnumeration or None) as the enumeration options ask."""
-    from .enumeration import enumerate_system
+def _check_options(args):
+    """The enumeration and verification settings (:class:`dsdcrn.stages.CheckOptions`)."""
+    from .stages import CheckOptions
 
-    if not args.modular:
-        return enumerate_system(system, _enum_options(args), progress=progress), None
-    from .modular import enumerate_modular
-
-    mod = enumerate_modular(
-        system,
-        _enum_options(args),
+    return CheckOptions(
+        enumeration=_enum_options(args),
+        methods=_methods(args) if hasattr(args, "methods") else ("crn-bisimulation",),
+        timeout_s=getattr(args, "verify_timeout", 120.0),
+        modular=args.modular,
         jobs=args.enum_jobs,
-        cache=not args.no_shape_cache,
-        progress=progress,
+        shape_cache=not args.no_shape_cache,
     )
-    return mod.enumerated, mod
 
 
 def _verify_args(p: argparse.ArgumentParser) -> None:
@@ -214,7 +225,7 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
         default=",".join(METHODS),
         help=f"comma-separated verification methods (default {','.join(METHODS)})",
     )
-    p.add_argument("--verify-timeout", type=float, default=120.0, help="s per method")
+    p.add_argument("--verify-timeout", type=positive_float, default=120.0, help="s per method")
 
 
 def _methods(args) -> tuple[str, ...]:
@@ -255,17 +266,28 @@ def cmd_build(args) -> None:
         verify_timeout_s=args.verify_timeout,
         enumeration=_enum_options(args),
         modular=args.modular,
+        enum_jobs=args.enum_jobs,
+        shape_cache=not args.no_shape_cache,
+        order_anyway=args.order_anyway,
     )
     b = build(crn, opts, progress=not args.quiet)
-    out = Path(args.output or Path("designs") / crn.name)
-    write_design(b, out)
+    out = write_design(b, args.output, force=args.force)
     v, f = b.verification, b.fidelity
-    print(
+    line = (
         f"{crn.name}: {len(crn.reactions)} formal reactions -> {b.counts.strands} strands, "
         f"{b.counts.nucleotides} nt; verification: "
         + ", ".join(f"{r.method} {r.verdict}" for r in v.results)
-        + f"; kinetics max relative error {f.max_rel_error:.1%}; design folder: {out}"
     )
+    if f is not None:
+        line += f"; kinetics max relative error {f.max_rel_error:.1%}"
+    print(line + f"; design folder: {out}")
+    if not b.verified:
+        print(
+            f"dsdcrn: verification did not prove the circuit correct; see {out}/report.md"
+            + ("" if b.best is not None else " (no order sheet written; --order-anyway)"),
+            file=sys.stderr,
+        )
+        sys.exit(1)
 
 
 def cmd_compile(args) -> None:
@@ -282,56 +304,33 @@ def cmd_compile(args) -> None:
 
 
 def cmd_enumerate(args) -> None:
+    from .stages import enumerate_checked
+
     _, system = _compiled(args)
-    _emit(_enumerate(args, system)[0].to_pil(), args.output)
+    _emit(enumerate_checked(system, _check_options(args), progress=True)[0].to_pil(), args.output)
 
 
 def cmd_verify(args) -> None:
-    from .verify import verify
+    from .stages import enumerate_and_verify
 
-    methods = _methods(args)
+    opts = _check_options(args)
     crn, system = _compiled(args)
     _show_rewrite(system)
     spec = read_crn(args.spec) if args.spec else crn
-    enumerated, mod = _enumerate(args, system)
-    modular_ok: bool | None = True
-    if mod is not None and "crn-bisimulation" in methods:
-        from .modular import verify_modular
-
-        t0 = time.perf_counter()
-        verdicts = verify_modular(
-            spec, mod, jobs=args.enum_jobs, timeout_s=args.verify_timeout, progress=True
-        )
-        answers = [v.verdict for v in verdicts]
-        modular_ok = False if False in answers else None if None in answers else True
-        print(
-            f"modular crn-bisimulation: {modular_ok} ({len(verdicts)} modules, "
-            f"{sum(not v.cached for v in verdicts)} distinct checks, "
-            f"{time.perf_counter() - t0:.2f} s)"
-        )
-        for v in verdicts:
-            if v.verdict is not True:
-                print(f"  reaction {v.index}: {'; '.join(v.formal)}: {v.verdict} {v.detail}")
-        if modular_ok is False and system.known_issues:
-            print(f"known issue of scheme {system.scheme}: {system.known_issues}")
-        methods = tuple(m for m in methods if m != "crn-bisimulation")
-        if not methods:
-            if modular_ok is not True:
-                sys.exit(1)
-            return
-    v = verify(spec, enumerated, methods, args.verify_timeout)
+    checked = enumerate_and_verify(crn, system, opts, spec=spec, progress=True)
+    v = checked.verification
     for r in v.results:
         line = f"{r.method}: {r.verdict} ({r.seconds:.2f} s)"
         if r.counterexample:
             line += f"; counterexample: {r.counterexample}"
-        elif r.verdict is None:
+        elif r.verdict is None or checked.modular is not None:
             line += f"; {r.detail}"
         print(line)
     if v.known_issue_note:
         print(f"known issue of scheme {system.scheme}: {v.known_issue_note}")
     if args.output:
         _emit(json.dumps(v.to_json_dict(), indent=2) + "\n", args.output)
-    if v.verdict is not True or modular_ok is not True:
+    if v.verdict is not True or any(r.verdict is False for r in v.results):
         sys.exit(1)
 
 
@@ -342,9 +341,10 @@ def cmd_design(args) -> None:
 
     if args.crn is not None and str(args.crn).endswith(".pil"):
         from .pil import read_pil
+        from .validate import read_text_file
 
         problem = read_pil(args.crn, args.toehold_max_nt)
-        pil, roles = Path(args.crn).read_text(), None
+        pil, roles = read_text_file(args.crn, "PIL"), None
     else:
         from .pipeline import design_problem
 
@@ -370,22 +370,33 @@ def cmd_design(args) -> None:
         file=sys.stderr,
     )
     if args.output:
-        out = write_sequence_folder(problem, best, args.output, pil, roles)
+        out = write_sequence_folder(problem, best, args.output, pil, roles, force=args.force)
         print(f"wrote design folder {out}", file=sys.stderr)
     else:
         sys.stdout.write(fasta(w.design, list(problem.strands)))
 
 
 def cmd_simulate(args) -> None:
-    from .enumeration import enumerate_system
     from .fidelity import simulate_fidelity
-    from .verify import verify
+    from .stages import enumerate_and_verify
 
     crn, system = _compiled(args)
-    enumerated = enumerate_system(system, _enum_options(args), progress=True)
-    v = verify(crn, enumerated, ("crn-bisimulation",), args.verify_timeout)
+    opts = _check_options(args)
+    opts.module_copies = True  # the kinetics need every species interpreted
+    checked = enumerate_and_verify(crn, system, opts, progress=True)
+    v = checked.verification
+    if v.verdict is not True:
+        raise DsdcrnError(
+            f"{crn.source}: CRN bisimulation did not prove the circuit correct "
+            f"({v.results[0].counterexample or v.results[0].detail}); nothing to simulate"
+        )
     f = simulate_fidelity(
-        crn, enumerated, v.full_interpretation, args.unit_nM, args.duration, plot=args.output
+        crn,
+        checked.enumerated,
+        v.full_interpretation,
+        args.unit_nM,
+        args.duration,
+        plot=args.output,
     )
     print(f"time unit {f.time_unit_s:.1f} s, simulated {f.t_end_s:.0f} s")
     for s, m in f.metrics.items():
@@ -409,26 +420,21 @@ def cmd_count(args) -> None:
 
 def cmd_compare(args) -> None:
     from .compare import compare_schemes, table, to_csv
-    from .translate import available_schemes
+    from .translate import available_schemes, load_scheme
 
     crn = _load(args)
     schemes = [x.strip() for x in args.schemes.split(",") if x.strip()]
     if schemes == ["all"]:
         schemes = available_schemes()
-    methods = _methods(args)
+    for name in schemes:
+        load_scheme(name)  # an unknown scheme ends the command here, before any work
+    opts = _check_options(args)
     rows = compare_schemes(
-        crn,
-        schemes,
-        methods=methods,
-        enumeration=_enum_options(args),
-        verify_timeout_s=args.verify_timeout,
-        modular=args.modular,
-        jobs=args.enum_jobs,
-        progress=lambda line: print(line, file=sys.stderr, flush=True),
+        crn, schemes, opts, progress=lambda line: print(line, file=sys.stderr, flush=True)
     )
-    print(table(rows, methods))
+    print(table(rows, opts.methods))
     if args.csv:
-        _emit(to_csv(rows, methods), args.csv)
+        _emit(to_csv(rows, opts.methods), args.csv)
 
 
 def cmd_schemes(args) -> None:
@@ -445,6 +451,14 @@ def cmd_schemes(args) -> None:
 
 def cmd_default(args) -> None:
     _emit(nagipogu_reif_neuron(unit_nM=args.unit_nM).to_text(), args.output)
+
+
+def _force_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an earlier dsdcrn output folder at -o (never a folder holding other files)",
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -464,6 +478,13 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="run the whole pipeline and write a design folder")
     _crn_args(b)
     b.add_argument("-o", "--output", help="design folder (default designs/<crn name>)")
+    _force_arg(b)
+    b.add_argument(
+        "--order-anyway",
+        action="store_true",
+        help="design sequences and write the order sheet even when verification does not "
+        "prove the circuit correct",
+    )
     _design_args(b)
     _kinetics_args(b)
     b.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
@@ -502,7 +523,7 @@ def parser() -> argparse.ArgumentParser:
     _design_args(d, candidates=4)
     d.add_argument(
         "--toehold-max-nt",
-        type=int,
+        type=int_at_least(4),
         default=9,
         help="in a .pil input, domains of 4 to this many nt are toeholds (default 9)",
     )
@@ -511,12 +532,13 @@ def parser() -> argparse.ArgumentParser:
         "--output",
         help="design folder (sequences, order sheet, scores); default: FASTA on stdout",
     )
+    _force_arg(d)
     d.set_defaults(func=cmd_design)
 
     s = sub.add_parser("simulate", help="simulate formal CRN and DSD circuit side by side")
     _crn_args(s)
     _kinetics_args(s)
-    s.add_argument("--verify-timeout", type=float, default=120.0, help="s")
+    s.add_argument("--verify-timeout", type=positive_float, default=120.0, help="s")
     s.add_argument("-o", "--output", help="PNG plot")
     _enum_args(s)
     s.set_defaults(func=cmd_simulate)
@@ -542,22 +564,48 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_schemes
     )
     df = sub.add_parser("default", help="print the built-in default circuit's formal CRN")
-    df.add_argument("--unit-nM", type=float, default=10.0)
+    df.add_argument("--unit-nM", type=positive_float, default=10.0, help="nM per formal unit")
     df.add_argument("-o", "--output")
     df.set_defaults(func=cmd_default)
     add_neural_parsers(sub)
     return p
 
 
+#: subcommands whose ``-o`` is a folder; the others write files
+FOLDER_COMMANDS = ("build", "design", "train", "noise")
+
+
+def _output_claim(args) -> contextlib.AbstractContextManager:
+    """Check every output location before any work; for an output folder, claim it
+    (:func:`dsdcrn.io.claim_folder`) for the whole run."""
+    if args.command == "build" and not args.output:
+        name = Path(args.crn).stem if args.crn else DEFAULT
+        args.output = str(Path("designs") / name)
+    if args.command in FOLDER_COMMANDS:
+        if not getattr(args, "output", None):
+            return contextlib.nullcontext()
+        return claim_folder(args.output, force=getattr(args, "force", False))
+    inputs = tuple(getattr(args, k, None) for k in ("crn", "init", "spec"))
+    for key in ("output", "rewritten", "vdsd", "csv"):
+        if getattr(args, key, None):
+            check_output_file(getattr(args, key), inputs)
+    return contextlib.nullcontext()
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    install_signal_handlers()
     try:
-        args.func(args)
+        with _output_claim(args):
+            args.func(args)
     except DsdcrnError as err:
         print(f"dsdcrn: error: {err}", file=sys.stderr)
         sys.exit(2)
+    except Interrupted as err:
+        print(f"dsdcrn: stopped by {err}; no partial output left", file=sys.stderr)
+        sys.exit(128 + err.signum)
     except KeyboardInterrupt:
-        print("dsdcrn: interrupted", file=sys.stderr)
+        print("dsdcrn: interrupted; no partial output left", file=sys.stderr)
         sys.exit(130)
 
 

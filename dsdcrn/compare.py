@@ -16,10 +16,10 @@ from dataclasses import asdict, dataclass, field
 
 from .counts import count
 from .crn import CRN
-from .enumeration import EnumerationOptions, enumerate_system
 from .errors import DsdcrnError
+from .stages import CheckOptions, enumerate_checked, verify_checked
 from .translate import compile_crn
-from .verify import METHODS, verify
+from .verify import METHODS
 
 __all__ = ["SchemeRow", "compare_schemes", "table", "to_csv"]
 
@@ -45,23 +45,20 @@ class SchemeRow:
 def compare_schemes(
     crn: CRN,
     schemes: Sequence[str],
+    options: CheckOptions | None = None,
     *,
-    methods: tuple[str, ...] = METHODS,
-    enumeration: EnumerationOptions | None = None,
-    verify_timeout_s: float = 120.0,
-    modular: bool = False,
-    jobs: int = 2,
     progress: Callable[[str], None] | None = None,
 ) -> list[SchemeRow]:
     """Compile, count, enumerate and verify ``crn`` with each scheme in turn.
 
-    ``modular``: enumerate one formal reaction at a time (:mod:`dsdcrn.modular`) and
-    verify by modular CRN bisimulation (reported as ``crn-bisimulation``); other
-    methods in ``methods`` then run on the combined implementation.
+    ``options`` (:class:`dsdcrn.stages.CheckOptions`) say how to enumerate and verify;
+    with ``options.modular`` CRN bisimulation is the modular check (reported as
+    ``crn-bisimulation``) and the other methods run on the combined implementation.
     """
+    opts = options or CheckOptions()
     rows = []
     for name in schemes:
-        row = SchemeRow(name, modular=modular)
+        row = SchemeRow(name, modular=opts.modular)
         rows.append(row)
         try:
             t0 = time.perf_counter()
@@ -70,33 +67,18 @@ def compare_schemes(
             c = count(system)
             row.strands, row.nucleotides, row.fuels = c.strands, c.nucleotides, c.fuel_complexes
             t0 = time.perf_counter()
-            if modular:
-                from .modular import enumerate_modular, verify_modular
-
-                mod = enumerate_modular(system, enumeration, jobs=jobs)
-                enumerated = mod.enumerated
-            else:
-                enumerated = enumerate_system(system, enumeration)
+            enumerated, mod = enumerate_checked(system, opts)
             row.enumerate_s = time.perf_counter() - t0
             row.complexes = len(enumerated.species)
             row.reactions = len(enumerated.reactions)
             t0 = time.perf_counter()
-            rest = methods
-            if modular and "crn-bisimulation" in methods:
-                verdicts = verify_modular(crn, mod, jobs=jobs, timeout_s=verify_timeout_s)
-                answers = [v.verdict for v in verdicts]
-                row.verdicts["crn-bisimulation"] = (
-                    False if False in answers else None if None in answers else True
-                )
-                rest = tuple(m for m in methods if m != "crn-bisimulation")
-            if rest:
-                v = verify(crn, enumerated, rest, verify_timeout_s)
-                row.verdicts.update({r.method: r.verdict for r in v.results})
+            v, _ = verify_checked(crn, enumerated, mod, opts)
+            row.verdicts.update({r.method: r.verdict for r in v.results})
             row.verify_s = time.perf_counter() - t0
         except DsdcrnError as err:
             row.error = str(err)
         if progress:
-            progress(_line(row, methods))
+            progress(_line(row, opts.methods))
     return rows
 
 

@@ -17,21 +17,33 @@ separate one, one species a line, in crnverifier's notation::
 
 Formal rate constants are in *formal units*: per formal-unit concentration to the
 power (order - 1), per second.  :func:`physical_rate` converts them to /M/s.
+
+Limits, each refused with ``FILE:LINE:COL: problem``: files are UTF-8 text; a rate
+constant is a finite number > 0; an initial concentration is at most
+:data:`MAX_CONCENTRATION_NM` (1 M); a species appears at most
+:data:`MAX_COEFFICIENT` (10) times on one side of a reaction.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CRNParseError
+from .validate import read_text_file
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TERM = re.compile(r"\s*(\d*)\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
 _NUMBER = r"[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?"
 _UNITS_NM = {"M": 1e9, "mM": 1e6, "uM": 1e3, "µM": 1e3, "nM": 1.0, "pM": 1e-3}
+
+MAX_COEFFICIENT = 10
+"""Most copies of one species on one side of a reaction (``10A -> B``)."""
+MAX_CONCENTRATION_NM = 1e9
+"""Largest initial concentration, nM (1 M)."""
 
 
 @dataclass(frozen=True)
@@ -138,17 +150,10 @@ def parse_crn(text: str, source: str = "<string>", name: str | None = None) -> C
 def read_crn(path: str | Path, init: str | Path | None = None) -> CRN:
     """Read a formal CRN file and, optionally, a separate initial-concentration file."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise CRNParseError(str(path), 0, 0, f"cannot read file: {err.strerror}") from None
-    crn = parse_crn(text, str(path), name=path.stem)
+    crn = parse_crn(read_text_file(path), str(path), name=path.stem)
     if init is not None:
         init = Path(init)
-        try:
-            extra = parse_crn(init.read_text(), str(init))
-        except OSError as err:
-            raise CRNParseError(str(init), 0, 0, f"cannot read file: {err.strerror}") from None
+        extra = parse_crn(read_text_file(init), str(init))
         if extra.reactions:
             raise CRNParseError(str(init), 0, 0, "an initial-concentration file holds no reactions")
         crn.initial.update(extra.initial)
@@ -188,16 +193,34 @@ def _parse_side(side: str, source: str, lineno: int, offset: int) -> tuple[str, 
     if not side.strip():
         return ()
     names: list[str] = []
+    copies: Counter[str] = Counter()
     pos = offset
     for term in side.split("+"):
         m = _TERM.match(term)
+        col = pos + len(term) - len(term.lstrip()) + 1
         if not m:
-            col = pos + len(term) - len(term.lstrip()) + 1
             raise CRNParseError(source, lineno, col, f"bad species term {term.strip()!r}")
-        count = int(m.group(1)) if m.group(1) else 1
-        if count == 0:
-            raise CRNParseError(source, lineno, pos + 1, "a stoichiometric coefficient of 0")
-        names += [m.group(2)] * count
+        digits = m.group(1).lstrip("0") if m.group(1) else "1"
+        if not digits:
+            raise CRNParseError(source, lineno, col, "a stoichiometric coefficient of 0")
+        if len(digits) > 3 or int(digits) > MAX_COEFFICIENT:
+            raise CRNParseError(
+                source,
+                lineno,
+                col,
+                f"stoichiometric coefficient {m.group(1)} is above the maximum of "
+                f"{MAX_COEFFICIENT}",
+            )
+        names += [m.group(2)] * int(digits)
+        copies[m.group(2)] += int(digits)
+        if copies[m.group(2)] > MAX_COEFFICIENT:
+            raise CRNParseError(
+                source,
+                lineno,
+                col,
+                f"{m.group(2)} appears more than {MAX_COEFFICIENT} times on one side "
+                f"(the maximum stoichiometric coefficient)",
+            )
         pos += len(term) + 1
     return tuple(names)
 
@@ -205,15 +228,19 @@ def _parse_side(side: str, source: str, lineno: int, offset: int) -> tuple[str, 
 def _parse_rates(text: str | None, reversible: bool, source: str, lineno: int, col: int):
     if text is None:
         return 1.0, 1.0
-    pairs = [p.strip() for p in text.split(",")]
     values = []
-    for p in pairs:
+    for p in text.split(","):
         key, eq, val = p.rpartition("=")
         key = key.strip()
         if eq and key not in ({"kf", "kr", "fw", "bw", "rv"} if reversible else {"k"}):
             raise CRNParseError(source, lineno, col, f"unknown rate name {key!r}")
-        if not re.fullmatch(_NUMBER, val.strip()):
-            raise CRNParseError(source, lineno, col, f"rate {val.strip()!r} is not a number >= 0")
+        val = val.strip()
+        if not re.fullmatch(_NUMBER, val):
+            raise CRNParseError(source, lineno, col, f"rate {val!r} is not a number > 0")
+        if not 0 < float(val) < math.inf:
+            raise CRNParseError(
+                source, lineno, col, f"rate constant must be a finite number > 0, got {val!r}"
+            )
         values.append(float(val))
     want = 2 if reversible else 1
     if len(values) != want:
@@ -235,6 +262,14 @@ def _parse_concentration(crn: CRN, part: str, source: str, lineno: int, col: int
     unit = unit or "nM"
     if unit not in _UNITS_NM:
         raise CRNParseError(source, lineno, col, f"unknown unit {unit!r} (use M, mM, uM, nM, pM)")
-    crn.initial[name] = float(value) * _UNITS_NM[unit]
+    nM = float(value) * _UNITS_NM[unit]
+    if not nM <= MAX_CONCENTRATION_NM:
+        raise CRNParseError(
+            source,
+            lineno,
+            col,
+            f"concentration {value} {unit} of {name} is not a finite number <= 1 M",
+        )
+    crn.initial[name] = nM
     if mode in ("constant", "c"):
         crn.constant.add(name)

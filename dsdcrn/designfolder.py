@@ -1,7 +1,9 @@
 """The design folder: everything a wet lab needs to order, mix and check a circuit.
 
 Files written (all at once: the folder is assembled in a temporary sibling and
-renamed into place, so a failed build leaves no half-written design):
+swapped into place by :func:`dsdcrn.io.write_folder`, so a failed or interrupted
+build leaves no half-written design, and an existing folder is replaced only when it
+is an earlier dsdcrn output and ``force`` is given):
 
 ``formal.crn``            the formal CRN, initial concentrations in nM
 ``system.pil``            the compiled domain-level system (Peppercorn reads it)
@@ -19,6 +21,11 @@ renamed into place, so a failed build leaves no half-written design):
 ``kinetics.png/.json``    formal CRN versus DSD implementation trajectories
 ``report.md``             a summary of all of it
 
+When verification does not prove the implementation correct, the folder holds the
+formal CRN, the systems, ``verification.json``, ``counts.json`` and a ``report.md``
+that leads with the failure and its counterexample, and no order sheet (unless the
+build was asked to order anyway).
+
 :func:`write_sequence_folder` writes the sequence part alone (``dsdcrn design``).
 """
 
@@ -27,13 +34,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from .candidates import BestOf
 from .fidelity import write_plot
+from .io import write_folder
 from .ordering import PAGE_ABOVE_NT, SCALE_BREAK_NT, complexes_text, fasta, order_csv
 from .pipeline import Build, design_problem
 from .sequences import DesignProblem
@@ -57,35 +62,6 @@ def _csv(rows: list[list], header: list[str]) -> str:
     w.writerow(header)
     w.writerows(rows)
     return buf.getvalue()
-
-
-def write_folder(
-    files: dict[str, str], out: str | Path, extra: Callable[[Path], None] | None = None
-) -> Path:
-    """Write ``files`` (name -> text) as folder ``out``, replacing it atomically.
-
-    ``extra(tmp)`` may add more files to the temporary folder before the rename.
-    """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, text in files.items():
-            (tmp / name).write_text(text)
-        if extra is not None:
-            extra(tmp)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-            old.rmdir()
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
 
 
 def sequence_files(
@@ -116,57 +92,115 @@ def write_sequence_folder(
     out: str | Path,
     pil: str | None = None,
     roles: dict[str, str] | None = None,
+    force: bool = False,
 ) -> Path:
     """Write the sequence part of a design folder (``dsdcrn design``); ``pil`` is saved as
-    ``system.pil`` when given."""
+    ``system.pil`` when given; ``force`` replaces an earlier dsdcrn output there."""
     files = sequence_files(problem, best, roles)
     if pil is not None:
         files = {"system.pil": pil, **files}
-    return write_folder(files, out)
+    return write_folder(files, out, force=force)
 
 
-def write_design(b: Build, out: str | Path) -> Path:
-    """Write the design folder of build ``b`` to ``out`` (replacing it atomically)."""
-    problem = design_problem(b.system)
+def write_design(b: Build, out: str | Path, force: bool = False) -> Path:
+    """Write the design folder of build ``b`` to ``out``; ``force`` replaces an earlier
+    dsdcrn output there (:func:`dsdcrn.io.write_folder`)."""
     files = {
         "formal.crn": b.formal.to_text(),
         "system.pil": b.system.to_pil(),
         "enumerated.pil": b.enumerated.to_pil(),
         "verification.json": json.dumps(b.verification.to_json_dict(), indent=2) + "\n",
-        **sequence_files(problem, b.best, {c.name: c.role for c in b.system.complexes}),
-        "mix.csv": _csv(
-            _mix_rows(b),
-            ["complex", "role", "concentration_nM", "strands", "kernel", "note"],
-        ),
-        "counts.json": json.dumps(b.counts.to_json_dict(), indent=2) + "\n",
-        "kinetics.json": json.dumps(b.fidelity.to_json_dict(), indent=2) + "\n",
     }
+    if b.best is not None:
+        problem = design_problem(b.system)
+        files |= sequence_files(problem, b.best, {c.name: c.role for c in b.system.complexes})
+        files["mix.csv"] = _csv(
+            _mix_rows(b), ["complex", "role", "concentration_nM", "strands", "kernel", "note"]
+        )
+    files["counts.json"] = json.dumps(b.counts.to_json_dict(), indent=2) + "\n"
+    if b.fidelity is not None:
+        files["kinetics.json"] = json.dumps(b.fidelity.to_json_dict(), indent=2) + "\n"
 
     def extra(tmp: Path) -> None:
-        write_plot(
-            b.fidelity,
-            tmp / "kinetics.png",
-            f"{b.formal.name}: formal CRN vs DSD ({b.system.scheme})",
-        )
+        if b.fidelity is not None:
+            write_plot(
+                b.fidelity,
+                tmp / "kinetics.png",
+                f"{b.formal.name}: formal CRN vs DSD ({b.system.scheme})",
+            )
         (tmp / "report.md").write_text(report(b))
 
-    return write_folder(files, out, extra)
+    return write_folder(files, out, extra, force=force)
 
 
 def _verdict(v: bool | None) -> str:
     return {True: "correct", False: "**incorrect**", None: "no answer"}[v]
 
 
+def _failure_lines(b: Build) -> list[str]:
+    """The report's opening when verification did not prove the implementation correct."""
+    v = b.verification
+    what = "INCORRECT" if v.verdict is False else "NOT VERIFIED (no method answered)"
+    lines = [
+        f"**{what}: this DSD implementation is not a proven implementation of the "
+        f"formal CRN with {b.system.scheme}.**",
+        "",
+    ]
+    for r in v.results:
+        if r.verdict is not True:
+            why = r.counterexample or r.detail or "no detail"
+            lines.append(f"- {r.method}: {_verdict(r.verdict)}; {why}")
+    if v.known_issue_note:
+        lines.append(f"- known issue of {b.system.scheme}: {v.known_issue_note}")
+    lines.append("")
+    if b.best is None:
+        lines += [
+            "No sequences were designed and no order sheet was written (build with "
+            "`--order-anyway` to get them all the same).",
+            "",
+        ]
+    else:
+        lines += [
+            "Sequences and an order sheet were written because `--order-anyway` was "
+            "given; do not order them expecting a correct circuit.",
+            "",
+        ]
+    if b.simulation_error:
+        lines += [f"Simulation failed: {b.simulation_error}", ""]
+    return lines
+
+
 def report(b: Build) -> str:
     """The design folder's ``report.md``."""
-    v, c, f, e, d = b.verification, b.counts, b.fidelity, b.enumerated, b.design
     o = b.options
-    lines = [
-        f"# {b.formal.name}: DSD design with {b.system.scheme}",
-        "",
+    lines = [f"# {b.formal.name}: DSD design with {b.system.scheme}", ""]
+    if not b.verified:
+        lines += _failure_lines(b)
+    lines += [
         f"Built by dsdcrn with seed {o.seed}; fuels at {o.fuel_nM:g} nM; "
         f"formal unit {o.unit_nM:g} nM.",
         "",
+        *_verification_lines(b),
+        *_cost_lines(b),
+    ]
+    if b.design is not None:
+        lines += _sequence_lines(b)
+    if b.fidelity is not None:
+        lines += _kinetics_lines(b)
+    lines += [
+        "## Stage times (s)",
+        "",
+        " | ".join(f"{k} {v:.2f}" for k, v in b.seconds.items()),
+        "",
+    ]
+    if b.fidelity is not None:
+        lines += [f"- {n}" for n in b.fidelity.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _verification_lines(b: Build) -> list[str]:
+    v = b.verification
+    lines = [
         "## Formal CRN",
         "",
         "```",
@@ -193,6 +227,13 @@ def report(b: Build) -> str:
         "pathway decomposition and the integrated hybrid method saw signal variants "
         "collapsed to their formal names.",
         "",
+    ]
+    return lines
+
+
+def _cost_lines(b: Build) -> list[str]:
+    c, e = b.counts, b.enumerated
+    return [
         "## Enumeration",
         "",
         f"Peppercorn enumerated {e.counts.get('resting', 0)} resting and "
@@ -212,9 +253,12 @@ def report(b: Build) -> str:
         "",
         c.table(),
         "",
-        "## Sequences",
-        "",
     ]
+
+
+def _sequence_lines(b: Build) -> list[str]:
+    d, o = b.design, b.options
+    lines = ["## Sequences", ""]
     dgs = list(d.toehold_dG.values())
     checks = [x for x in d.complex_checks if x.get("ensemble_defect") is not None]
     worst = max(checks, key=lambda x: x["ensemble_defect"]) if checks else None
@@ -279,6 +323,13 @@ def report(b: Build) -> str:
         "`complexes.txt`.  Mix sheet: `mix.csv` (anneal each fuel complex from its "
         "strands at 1:1, then mix at the listed concentrations).",
         "",
+    ]
+    return lines
+
+
+def _kinetics_lines(b: Build) -> list[str]:
+    f, o = b.fidelity, b.options
+    lines = [
         "## Kinetics",
         "",
         f"Formal CRN (at the gates' effective rates) against the full DSD implementation, "
@@ -313,12 +364,4 @@ def report(b: Build) -> str:
             f"| `{r.reaction}` | {r.requested:.3g} {unit} | {r.effective:.3g} {unit} | "
             f"{rel:.3g}{flag} |"
         )
-    lines += [
-        "",
-        "## Stage times (s)",
-        "",
-        " | ".join(f"{k} {v:.2f}" for k, v in b.seconds.items()),
-        "",
-    ]
-    lines += [f"- {n}" for n in f.notes]
-    return "\n".join(lines) + "\n"
+    return lines + [""]

@@ -212,7 +212,7 @@ def enumerate_system(
             "raise --enum-timeout or compile a smaller circuit"
         ) from None
     except ChildError as err:
-        raise EnumerationLimitError(f"peppercorn failed: {err.message}") from None
+        raise EnumerationLimitError(f"peppercorn failed: {err.message or err.kind}") from None
     seconds = time.perf_counter() - t0
     if "limit" in raw:
         raise EnumerationLimitError(

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -29,6 +27,7 @@ import scipy.sparse as sp
 from scipy.integrate import solve_ivp
 
 from .errors import DsdcrnError
+from .io import write_atomic
 
 __all__ = ["DeadlinePassed", "MassAction", "Trajectory", "compare", "plot_comparison", "simulate"]
 
@@ -468,18 +467,7 @@ def plot_comparison(
     ax.grid(alpha=0.3)
     fig.tight_layout()
 
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else "."
-    )
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png")
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
 
 
 def _colours(n: int) -> list[Any]:

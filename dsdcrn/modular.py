@@ -804,20 +804,22 @@ class ModuleVerdict:
     seconds: float
     cached: bool = False
     detail: str = ""
+    interpretation: dict[str, list[str]] | None = None  # the module's bisimulation, if True
 
 
 def _fmt(rs, ps) -> str:
     return f"{' + '.join(rs) or '∅'} -> {' + '.join(ps) or '∅'}"
 
 
-def _verify_module(fcrn, icrn, inter, formals, isc, fsc) -> tuple[bool, str]:
-    """Worker body: CRN bisimulations of one module until one is modular."""
+def _verify_module(fcrn, icrn, inter, formals, isc, fsc) -> tuple[bool, str, dict | None]:
+    """Worker body: CRN bisimulations of one module until one is modular; returns the
+    verdict, a detail and that bisimulation (species -> sorted formal species)."""
     from crnverifier.crn_bisimulation import crn_bisimulations, passes_modularity_condition
 
     for bisim in crn_bisimulations(fcrn, icrn, interpretation=inter, formals=set(formals)):
         if passes_modularity_condition(bisim, icrn, set(isc), set(fsc)):
-            return True, ""
-    return False, "no CRN bisimulation of this module satisfies the modularity condition"
+            return True, "", {k: sorted(v) for k, v in bisim.items()}
+    return False, "no CRN bisimulation of this module satisfies the modularity condition", None
 
 
 def verify_modular(
@@ -843,7 +845,8 @@ def verify_modular(
     sense of the modularity condition, are the signals, every history variant, of the
     formal species it shares with other modules.
     ``timeout_s`` bounds all module checks together (s); a module not answered in time
-    gets verdict None.
+    gets verdict None.  A correct module's verdict carries its bisimulation (a module
+    answered from the cache, the cached one renamed to its own species).
     """
     enum = modular.enumerated
     system = enum.system
@@ -894,14 +897,14 @@ def verify_modular(
         )
         job = (fcrn, icrn, inter, formals, isc, fsc)
         jobs_in.append(job)
-        keys.append(_verification_key(job, enum) if cache else None)
+        keys.append(_canonical(job, enum) if cache else None)
     t0 = time.monotonic()
     todo, seen = [], {}
     for k, key in enumerate(keys):
-        if key is not None and key in seen:
+        if key is not None and key[0] in seen:
             continue
         if key is not None:
-            seen[key] = k
+            seen[key[0]] = k
         todo.append(k)
     if progress:
         print(
@@ -910,22 +913,23 @@ def verify_modular(
             flush=True,
         )
     runner = _Runner(executor, jobs, t0 + timeout_s, "modular verification")
-    answers: dict[int, tuple[bool | None, str, float]] = {}
+    answers: dict[int, tuple[bool | None, str, dict | None, float]] = {}
     try:
         futures = [(k, runner.executor.submit(_timed, _verify_module, *jobs_in[k])) for k in todo]
         for k, f in futures:
             left = t0 + timeout_s - time.monotonic()
             try:
-                ok, detail, sec = f.result(timeout=max(left, 0.001))
-                answers[k] = (ok, detail, sec)
+                answers[k] = f.result(timeout=max(left, 0.001))
             except FutureTimeout:
-                answers[k] = (None, f"no answer within {timeout_s:g} s", timeout_s)
+                answers[k] = (None, f"no answer within {timeout_s:g} s", None, timeout_s)
     finally:
         runner.close(kill=any(v[0] is None for v in answers.values()))
     out = []
     for k, (m, frx) in enumerate(zip(modular.modules, mod_formal, strict=True)):
-        src = k if k in answers else seen[keys[k]]
-        ok, detail, sec = answers[src]
+        src = k if k in answers else seen[keys[k][0]]
+        ok, detail, bisim, sec = answers[src]
+        if bisim is not None and src != k:
+            bisim = _renamed_bisimulation(bisim, keys[src], keys[k])
         out.append(
             ModuleVerdict(
                 m.index,
@@ -934,6 +938,7 @@ def verify_modular(
                 0.0 if src != k else sec,
                 cached=src != k,
                 detail=detail,
+                interpretation=bisim,
             )
         )
     return out
@@ -941,12 +946,31 @@ def verify_modular(
 
 def _timed(func, *args):
     t0 = time.perf_counter()
-    ok, detail = func(*args)
-    return ok, detail, time.perf_counter() - t0
+    return (*func(*args), time.perf_counter() - t0)
+
+
+def _renamed_bisimulation(bisim: dict, src, dst) -> dict[str, list[str]]:
+    """Module ``src``'s bisimulation carried over to module ``dst`` of the same key:
+    species matched by canonical kernel, formal species by canonical name."""
+    _, fmap_s, imap_s = src
+    _, fmap_d, imap_d = dst
+    species_of = {c: n for n, c in imap_s.items()}
+    formal_of = {c: f for f, c in fmap_d.items()}
+    return {
+        name: sorted(formal_of[fmap_s[f]] for f in bisim[species_of[c]])
+        for name, c in imap_d.items()
+    }
 
 
 def _verification_key(job, enum: Enumerated):
-    """The module's verification problem with every species renamed canonically.
+    """The module's verification problem with every species renamed canonically
+    (:func:`_canonical`'s key)."""
+    return _canonical(job, enum)[0]
+
+
+def _canonical(job, enum: Enumerated):
+    """The module's verification problem with every species renamed canonically:
+    (key, formal renaming, implementation renaming).
 
     Formal species become ``F1, F2, ...`` in order of appearance; implementation
     species are named by their kernel with domains renamed ``c1, c2, ...`` in order of
@@ -984,7 +1008,7 @@ def _verification_key(job, enum: Enumerated):
             )
         )
 
-    return (
+    key = (
         rx(fcrn, fmap),
         rx(icrn, imap),
         tuple(sorted((imap[k], tuple(sorted(fmap[f] for f in v))) for k, v in inter.items())),
@@ -992,3 +1016,4 @@ def _verification_key(job, enum: Enumerated):
         tuple(sorted(imap[x] for x in isc)),
         tuple(sorted(fmap[x] for x in fsc)),
     )
+    return key, fmap, imap

@@ -14,8 +14,8 @@ Domains of ``toehold_max_nt`` nt or fewer (default 9) but at least 4 are toehold
 (designed with stickydesign), all others long domains.  Strands are the distinct domain
 sequences of the complexes' strands, each named after the first complex holding it
 (``C`` for a single-stranded complex, else ``C_s1``, ``C_s2`` ...), as
-:meth:`dsdcrn.dsd.DomainSystem.strands` does.  Bad input raises
-:class:`dsdcrn.errors.DesignError` as ``FILE:LINE: problem``.
+:meth:`dsdcrn.dsd.DomainSystem.strands` does.  The file must be UTF-8 text.  Bad input
+raises :class:`dsdcrn.errors.DesignError` as ``FILE:LINE: problem``.
 """
 
 from __future__ import annotations
@@ -23,14 +23,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .crn import MAX_CONCENTRATION_NM
 from .dsd import parse_kernel
-from .errors import DesignError, SchemeError
+from .errors import CRNParseError, DesignError, SchemeError
 from .sequences import DesignProblem, DomainSpec
+from .validate import read_text_file
 
 __all__ = ["TOEHOLD_MAX_NT", "parse_pil", "read_pil"]
 
 TOEHOLD_MAX_NT = 9
 _NAME = r"[A-Za-z_][A-Za-z0-9_\-.]*"
+MAX_DOMAIN_NT = 200  # longest domain read from a PIL file, nt
 _LEN = re.compile(rf"^(length|domain)\s+({_NAME})\s*=\s*(\d+)\s*$")
 _SEQ = re.compile(rf"^sequence\s+({_NAME})\s*=\s*([ACGTUNacgtun]+)\s*$")
 _CPLX = re.compile(rf"^(?:complex\s+)?({_NAME})\s*=\s*(.*?)\s*$")
@@ -42,11 +45,10 @@ _UNITS_NM = {"M": 1e9, "mM": 1e6, "uM": 1e3, "µM": 1e3, "nM": 1.0, "pM": 1e-3, 
 
 def read_pil(path: str | Path, toehold_max_nt: int = TOEHOLD_MAX_NT) -> DesignProblem:
     """Read a PIL file (see module doc) into a :class:`DesignProblem`."""
-    p = Path(path)
     try:
-        text = p.read_text()
-    except OSError as err:
-        raise DesignError(f"{path}: cannot read ({err.strerror or err})") from None
+        text = read_text_file(path, kind="PIL file")
+    except CRNParseError as err:
+        raise DesignError(str(err)) from None
     return parse_pil(text, str(path), toehold_max_nt)
 
 
@@ -64,8 +66,10 @@ def parse_pil(
         m = _LEN.match(line)
         if m:
             name, n = m.group(2), int(m.group(3))
-            if n < 1:
-                raise DesignError(f"{where}: domain {name!r} must be at least 1 nt long")
+            if not 1 <= n <= MAX_DOMAIN_NT:
+                raise DesignError(
+                    f"{where}: domain {name!r} must be 1 to {MAX_DOMAIN_NT} nt long, got {n}"
+                )
             _define(lengths, name, n, where)
             continue
         m = _SEQ.match(line)
@@ -85,6 +89,10 @@ def parse_pil(
         c = _CONC.search(rest)
         if c:
             conc = float(c.group(2)) * _UNITS_NM[c.group(3)]
+            if not conc <= MAX_CONCENTRATION_NM:  # also inf from 1e400
+                raise DesignError(
+                    f"{where}: concentration of {name!r} must be finite and at most 1 M"
+                )
             rest = rest[: c.start()].strip()
         elif "@" in rest:
             raise DesignError(f"{where}: bad concentration {rest[rest.index('@') :]!r}")

@@ -6,20 +6,26 @@ stage's output; :func:`dsdcrn.designfolder.write_design` turns it into files.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .candidates import BestOf, DesignOptions, best_of
 from .counts import Counts, count
 from .crn import CRN
 from .dsd import DomainSystem
-from .enumeration import Enumerated, EnumerationOptions, enumerate_system
+from .enumeration import Enumerated, EnumerationOptions
+from .errors import DsdcrnError
 from .fidelity import Fidelity, simulate_fidelity
 from .sequences import DesignProblem, DomainSpec, SequenceDesign, design_sequences
+from .stages import CheckOptions, enumerate_checked, verify_checked
 from .translate import compile_crn
-from .verify import METHODS, Verification, verify
+from .verify import METHODS, Verification
 
 
 @dataclass
@@ -43,7 +49,22 @@ class BuildOptions:
     candidates: int = 1  # sequence designs made; the meta-ranked best is kept
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     weights: dict[str, float] | None = None  # meta-ranking weights, percent
-    modular: bool = False  # enumerate one formal reaction at a time (dsdcrn.modular)
+    modular: bool = False  # enumerate and verify one formal reaction at a time
+    enum_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # with modular
+    shape_cache: bool = True  # with modular: each gate shape enumerated once
+    order_anyway: bool = False  # design sequences even when not verified correct
+
+    def check_options(self) -> CheckOptions:
+        """The enumeration and verification settings."""
+        return CheckOptions(
+            enumeration=self.enumeration,
+            methods=self.verify_methods,
+            timeout_s=self.verify_timeout_s,
+            modular=self.modular,
+            jobs=self.enum_jobs,
+            shape_cache=self.shape_cache,
+            module_copies=True,  # the kinetics need every species interpreted
+        )
 
     def design_options(self) -> DesignOptions:
         """The sequence designer's settings."""
@@ -59,7 +80,13 @@ class BuildOptions:
 
 @dataclass
 class Build:
-    """Every stage's output, and the seconds each stage took."""
+    """Every stage's output, and the seconds each stage took.
+
+    ``design``, ``best`` and ``fidelity`` are None when the build stopped after a
+    verification that did not prove the implementation correct (unless
+    ``options.order_anyway``); ``fidelity`` is also None when the simulation failed,
+    with the reason in ``simulation_error``.
+    """
 
     formal: CRN
     options: BuildOptions
@@ -67,10 +94,16 @@ class Build:
     counts: Counts
     enumerated: Enumerated
     verification: Verification
-    design: SequenceDesign
-    fidelity: Fidelity
+    design: SequenceDesign | None
+    fidelity: Fidelity | None
     seconds: dict[str, float]
     best: BestOf | None = None  # every candidate design, their scores and the ranking
+    simulation_error: str = ""
+
+    @property
+    def verified(self) -> bool:
+        """Whether verification proved the implementation correct."""
+        return self.verification.verdict is True
 
 
 def design_inputs(system: DomainSystem):
@@ -116,7 +149,11 @@ def design_best(system: DomainSystem, opts: BuildOptions | None = None) -> BestO
 
 
 def build(formal: CRN, opts: BuildOptions | None = None, progress: bool = True) -> Build:
-    """Run compile, count, enumerate, verify, design and simulate on ``formal``."""
+    """Run compile, count, enumerate, verify, design and simulate on ``formal``.
+
+    When verification does not prove the implementation correct the build stops
+    there (no sequences, no kinetics) unless ``opts.order_anyway``.
+    """
     opts = opts or BuildOptions()
     seconds: dict[str, float] = {}
 
@@ -130,46 +167,35 @@ def build(formal: CRN, opts: BuildOptions | None = None, progress: bool = True) 
             print(f"[dsdcrn] {name}: {seconds[name]:.2f} s", file=sys.stderr, flush=True)
         return out
 
+    checks = opts.check_options()
     system = stage("compile", compile_crn, formal, opts.scheme, fuel_nM=opts.fuel_nM)
     counts = stage("count", count, system)
-    if opts.modular:
-        from .modular import enumerate_modular
-
-        mod = stage(
-            "enumerate",
-            enumerate_modular,
-            system,
-            opts.enumeration,
-            jobs=opts.jobs,
-            progress=progress,
-        )
-        enumerated = mod.enumerated
-    else:
-        enumerated = stage(
-            "enumerate", enumerate_system, system, opts.enumeration, progress=progress
-        )
-    verification = stage(
-        "verify", verify, formal, enumerated, opts.verify_methods, opts.verify_timeout_s
-    )
-    best = stage("design", design_best, system, opts)
-    fidelity = stage(
-        "simulate",
-        simulate_fidelity,
-        formal,
-        enumerated,
-        verification.full_interpretation,
-        unit_nM=opts.unit_nM,
-        duration=opts.duration,
-    )
-    return Build(
-        formal,
-        opts,
-        system,
-        counts,
-        enumerated,
-        verification,
-        best.winner.design,
-        fidelity,
-        seconds,
-        best,
-    )
+    enumerated, mod = stage("enumerate", enumerate_checked, system, checks, progress)
+    verification, _ = stage("verify", verify_checked, formal, enumerated, mod, checks, progress)
+    b = Build(formal, opts, system, counts, enumerated, verification, None, None, seconds)
+    if not b.verified and not opts.order_anyway:
+        return b
+    b.best = stage("design", design_best, system, opts)
+    b.design = b.best.winner.design
+    # an implementation not proven correct may have no effective rates to simulate at:
+    # its simulation may fail, quietly, and the report says so
+    with contextlib.ExitStack() as quiet:
+        if not b.verified:
+            quiet.enter_context(warnings.catch_warnings())
+            quiet.enter_context(np.errstate(all="ignore"))
+            warnings.simplefilter("ignore")
+        try:
+            b.fidelity = stage(
+                "simulate",
+                simulate_fidelity,
+                formal,
+                enumerated,
+                verification.full_interpretation,
+                unit_nM=opts.unit_nM,
+                duration=opts.duration,
+            )
+        except (DsdcrnError, ValueError, ArithmeticError) as err:
+            if b.verified:
+                raise
+            b.simulation_error = str(err)
+    return b

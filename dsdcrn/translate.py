@@ -32,7 +32,9 @@ Both functions call :meth:`Module.domain` and :meth:`Module.complex`.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import os
 import re
 import sys
 from collections import Counter
@@ -77,17 +79,32 @@ def available_schemes() -> list[str]:
 
 
 def load_scheme(name_or_path: str) -> ModuleType:
-    """Load a built-in scheme by name, or a scheme file by path."""
-    path = Path(name_or_path)
-    if path.suffix == ".py" or path.exists():
+    """Load a built-in scheme by name, or a scheme file by path.
+
+    ``name_or_path`` is a path when it contains ``/`` (or the system's separator) or
+    ends in ``.py``; anything else is a built-in name, whatever files the working
+    folder holds.  A scheme file is Python code and runs with the user's rights.
+    """
+    name_or_path = str(name_or_path)
+    is_path = (
+        "/" in name_or_path
+        or os.sep in name_or_path
+        or bool(os.altsep and os.altsep in name_or_path)
+        or name_or_path.endswith(".py")
+    )
+    if is_path:
+        path = Path(name_or_path)
         if not path.is_file():
-            raise SchemeError(f"scheme file {name_or_path!r} does not exist")
-        modname = f"dsdcrn_user_scheme_{path.stem}"
+            problem = "is not a file" if path.exists() else "does not exist"
+            raise SchemeError(f"scheme file {name_or_path!r} {problem}")
+        digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+        modname = f"dsdcrn_user_scheme_{path.stem}_{digest}"
     else:
         if name_or_path not in available_schemes():
             raise SchemeError(
                 f"unknown scheme {name_or_path!r}; built-in schemes: "
                 + ", ".join(available_schemes())
+                + " (give a scheme file as a path: ./NAME.py)"
             )
         path = Path(str(resources.files("dsdcrn.translations") / f"{name_or_path}.py"))
         modname = f"dsdcrn.translations.{name_or_path}"

@@ -77,9 +77,13 @@ def test_build_writes_the_design_folder(tmp_path):
     k = json.loads((out / "kinetics.json").read_text())
     assert k["max_rel_error"] < 0.10
     # same seed, same sequences; the folder is replaced, not merged
-    r2 = run("build", "ab.crn", "-o", str(out), "--seed", "3", "-q", cwd=tmp_path)
-    assert r2.returncode == 0
-    assert (out / "strands.fasta").read_text() == (tmp_path / "ab" / "strands.fasta").read_text()
+    first = (out / "strands.fasta").read_text()
+    (out / "strands.fasta").write_text(">old\nACGT\n")  # must be rewritten
+    (out / "curve.csv").write_text("epoch\n")  # a dsdcrn output name that build does not write
+    r2 = run("build", "ab.crn", "-o", str(out), "--seed", "3", "-q", "--force", cwd=tmp_path)
+    assert r2.returncode == 0, r2.stderr
+    assert (out / "strands.fasta").read_text() == first
+    assert {p.name for p in out.iterdir()} == names
 
 
 def test_verify_subcommand_reports_a_wrong_spec(tmp_path):

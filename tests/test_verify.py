@@ -11,10 +11,8 @@ def test_acceptance_crns_are_correct(enumerated, key):
     crn, e = enumerated[key]
     v = verify(crn, e, timeout_s=60)
     verdicts = {r.method: r.verdict for r in v.results}
-    assert verdicts["crn-bisimulation"] is True
-    assert set(verdicts) == set(METHODS)
-    # pathway decomposition and the hybrid method answer too; record what they said
-    assert all(x is not None for x in verdicts.values()), verdicts
+    # measured: every method proves each of the five acceptance CRNs correct
+    assert verdicts == dict.fromkeys(METHODS, True), verdicts
     assert v.verdict is True and v.proved_by == "crn-bisimulation"
 
 

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ..errors import DsdcrnError
+from ..validate import (
+    nonnegative_float,
+    nonnegative_float_list,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    positive_int_list,
+)
 from . import BUILDERS, build, nagipogu_reif
 from .experiment import MODELS, stderr_progress, train_task
 from .kang_kim import UPDATES
@@ -24,7 +31,9 @@ UPDATES_HELP = (
 )
 
 
-def _ints(text: str, what: str) -> tuple[int, ...]:
+def _ints(text: str | tuple[int, ...], what: str) -> tuple[int, ...]:
+    if isinstance(text, tuple):  # already checked by validate.positive_int_list
+        return text
     try:
         values = tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
@@ -34,7 +43,9 @@ def _ints(text: str, what: str) -> tuple[int, ...]:
     return values
 
 
-def _floats(text: str, what: str) -> tuple[float, ...]:
+def _floats(text: str | tuple[float, ...], what: str) -> tuple[float, ...]:
+    if isinstance(text, tuple):  # already checked by validate.nonnegative_float_list
+        return text
     try:
         return tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError:
@@ -78,6 +89,11 @@ def cmd_neural(args) -> None:
         raise DsdcrnError(
             f"unknown neural CRN builder {args.builder!r}; choose one of {', '.join(BUILDERS)}"
         )
+    if args.builder != "nagipogu-reif":  # layer sizes first: their errors name them
+        for flag in ("layers", "hidden"):
+            sizes = _ints(getattr(args, flag), f"--{flag}") if getattr(args, flag) else ()
+            if any(n < 1 for n in sizes):
+                raise DsdcrnError(f"--{flag} sizes must be >= 1, got {getattr(args, flag)}")
     if args.dim is None or args.dim < 1:
         if not (args.builder != "nagipogu-reif" and args.layers):
             raise DsdcrnError(f"--dim must be a positive integer, got {args.dim}")
@@ -131,7 +147,7 @@ def cmd_train(args) -> None:
     print(res.table())
     print(f"{res.metric} {res.final:.4f}")
     if args.output:
-        out = res.write(args.output)
+        out = res.write(args.output, force=args.force)
         print(f"wrote {out}/ (curve.png, curve.csv, parameters.json, result.json)", file=sys.stderr)
 
 
@@ -155,10 +171,7 @@ def cmd_noise(args) -> None:
     )
     print(sweep.table())
     if args.output:
-        out = Path(args.output)
-        out.mkdir(parents=True, exist_ok=True)
-        sweep.write_json(out / "noise.json")
-        sweep.plot(out / "noise.png")
+        out = sweep.write(args.output, force=args.force)
         print(f"wrote {out}/noise.json and noise.png", file=sys.stderr)
 
 
@@ -171,21 +184,36 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "concentrations.  Builders: " + "; ".join(f"{k}: {v[1]}" for k, v in BUILDERS.items()),
     )
     n.add_argument("builder", nargs="?", help=", ".join(BUILDERS))
-    n.add_argument("--dim", type=int, help="input / state dimension d")
+    n.add_argument("--dim", type=positive_int, help="input / state dimension d")
     n.add_argument("--theta", choices=nagipogu_reif.THETAS, default="diagonal")
     n.add_argument("--nonlinearity", choices=("none", "quadratic", "cubic"), default="none")
     n.add_argument("--gradient", choices=("none", "first-order", "exact"), default="first-order")
     n.add_argument("--train-output", action="store_true", help="also train output weights")
-    n.add_argument("--hidden", default="5", help="kang-kim hidden layer sizes, e.g. 5 or 20,10")
-    n.add_argument("--outputs", type=int, default=1, help="kang-kim output size")
-    n.add_argument("--layers", help="kang-kim layer sizes, e.g. 64,20,10 (overrides --dim)")
-    n.add_argument("--h", type=float, help="bias drive (nagipogu-reif) or σ smoothing (kang-kim)")
-    n.add_argument("--lr", type=float, help="nagipogu-reif learning rate η")
-    n.add_argument("--eta", type=float, help="kang-kim training rate constant")
+    n.add_argument(
+        "--hidden",
+        type=positive_int_list,
+        default="5",
+        help="kang-kim hidden layer sizes, e.g. 5 or 20,10",
+    )
+    n.add_argument("--outputs", type=positive_int, default=1, help="kang-kim output size")
+    n.add_argument(
+        "--layers",
+        type=positive_int_list,
+        help="kang-kim layer sizes, e.g. 64,20,10 (overrides --dim)",
+    )
+    n.add_argument(
+        "--h",
+        type=nonnegative_float,
+        help="bias drive (nagipogu-reif) or σ smoothing (kang-kim)",
+    )
+    n.add_argument("--lr", type=positive_float, help="nagipogu-reif learning rate η")
+    n.add_argument(
+        "--eta", type=nonnegative_float, help="kang-kim training rate constant (0: frozen)"
+    )
     n.add_argument("--updates", choices=UPDATES, default="routed", help=UPDATES_HELP)
     n.add_argument("--phase", default="all", help="write only this phase's reactions")
-    n.add_argument("--unit-nM", type=float, default=10.0, help="nM per formal unit")
-    n.add_argument("--seed", type=int, default=0, help="seed of the initial parameters")
+    n.add_argument("--unit-nM", type=positive_float, default=10.0, help="nM per formal unit")
+    n.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the initial parameters")
     n.add_argument("--counts", action="store_true", help=f"print counts for d = {COUNT_DIMS}")
     n.add_argument("-o", "--output", help="formal CRN file (default: stdout)")
     n.set_defaults(func=cmd_neural)
@@ -194,36 +222,53 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     t.add_argument("task", help=", ".join(TASKS))
     t.add_argument("--model", required=True, help=", ".join(MODELS))
     t.add_argument("--protocol", choices=PROTOCOLS, help="default: the model's own")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--epochs", type=int, help="default: per task and model")
-    t.add_argument("--n-train", type=int, help="cap the training set (digits: stratified)")
-    t.add_argument("--hidden", help="kang-kim hidden layer sizes, e.g. 5 or 20")
-    t.add_argument("--eta", type=float, help="kang-kim training rate constant")
+    t.add_argument("--seed", type=nonnegative_int, default=0)
+    t.add_argument("--epochs", type=positive_int, help="default: per task and model")
+    t.add_argument("--n-train", type=positive_int, help="cap the training set (digits: stratified)")
+    t.add_argument(
+        "--hidden", type=positive_int_list, help="kang-kim hidden layer sizes, e.g. 5 or 20"
+    )
+    t.add_argument(
+        "--eta", type=nonnegative_float, help="kang-kim training rate constant (0: frozen)"
+    )
     t.add_argument("--updates", choices=UPDATES, help=UPDATES_HELP)
     t.add_argument(
-        "--t-sample", type=float, help="kang-kim one-pot time per sample (formal time units)"
+        "--t-sample",
+        type=positive_float,
+        help="kang-kim one-pot time per sample (formal time units)",
     )
-    t.add_argument("--lr", type=float, help="nagipogu-reif learning rate η")
-    t.add_argument("--T", type=float, help="nagipogu-reif feedforward time (formal units)")
-    t.add_argument("--dim", type=int, help="nagipogu-reif state dimension")
-    t.add_argument("--h", type=float, help="bias drive / σ smoothing constant")
-    t.add_argument("--rate-noise", type=float, default=0.0, help="σ of log-normal rate noise")
-    t.add_argument("--conc-noise", type=float, default=0.0, help="σ of concentration noise")
-    t.add_argument("--max-seconds", type=float, help="wall-time budget (s)")
+    t.add_argument("--lr", type=positive_float, help="nagipogu-reif learning rate η")
+    t.add_argument("--T", type=positive_float, help="nagipogu-reif feedforward time (formal units)")
+    t.add_argument("--dim", type=positive_int, help="nagipogu-reif state dimension")
+    t.add_argument("--h", type=nonnegative_float, help="bias drive / σ smoothing constant")
+    t.add_argument(
+        "--rate-noise", type=nonnegative_float, default=0.0, help="σ of log-normal rate noise"
+    )
+    t.add_argument(
+        "--conc-noise", type=nonnegative_float, default=0.0, help="σ of concentration noise"
+    )
+    t.add_argument("--max-seconds", type=positive_float, help="wall-time budget (s)")
     t.add_argument("-q", "--quiet", action="store_true", help="no per-epoch progress")
     t.add_argument("-o", "--output", help="folder for curve.png, parameters.json, ...")
+    t.add_argument("--force", action="store_true", help="replace an earlier dsdcrn output at -o")
     t.set_defaults(func=cmd_train)
 
     z = sub.add_parser("noise", help="test metric against noise σ, smooth vs non-smooth")
     z.add_argument("task", help=", ".join(TASKS))
     z.add_argument("--models", default="kang-kim,kang-kim-relu")
-    z.add_argument("--sigmas", default="0,0.05,0.1,0.2")
-    z.add_argument("--repeats", type=int, default=1)
-    z.add_argument("--epochs", type=int)
-    z.add_argument("--seed", type=int, default=0)
+    z.add_argument(
+        "--sigmas",
+        type=nonnegative_float_list,
+        default="0,0.05,0.1,0.2",
+        help="comma-separated noise σ, each >= 0",
+    )
+    z.add_argument("--repeats", type=positive_int, default=1)
+    z.add_argument("--epochs", type=positive_int)
+    z.add_argument("--seed", type=nonnegative_int, default=0)
     z.add_argument("--updates", choices=UPDATES, help=UPDATES_HELP)
-    z.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes)")
-    z.add_argument("--max-seconds", type=float, help="wall-time budget of each run (s)")
+    z.add_argument("--jobs", type=positive_int, default=1, help="runs in parallel (processes)")
+    z.add_argument("--max-seconds", type=positive_float, help="wall-time budget of each run (s)")
     z.add_argument("-q", "--quiet", action="store_true")
     z.add_argument("-o", "--output", help="folder for noise.json and noise.png")
+    z.add_argument("--force", action="store_true", help="replace an earlier dsdcrn output at -o")
     z.set_defaults(func=cmd_noise)

@@ -9,10 +9,7 @@ simulating its reactions, scores it after every epoch and returns a
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DsdcrnError
+from ..io import write_folder
 from .tasks import Task, load_task
 from .training import KangKimModel, NagipoguReifModel
 
@@ -230,33 +228,18 @@ class TrainResult:
         fig.savefig(path, dpi=120)
         plt.close(fig)
 
-    def write(self, out: str | Path) -> Path:
-        """Write ``curve.png``, ``curve.csv``, ``parameters.json``, ``result.json`` to ``out``.
-
-        The folder is written under a temporary name and renamed into place, replacing
-        an existing folder of that name only once the new one is complete.
-        """
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
-            self.plot(tmp / "curve.png")
-            keys = list(self.curve[0]) if self.curve else []
-            rows = [",".join(keys)] + [",".join(f"{r[k]:g}" for k in keys) for r in self.curve]
-            (tmp / "curve.csv").write_text("\n".join(rows) + "\n")
-            (tmp / "parameters.json").write_text(json.dumps(self.parameters, indent=2) + "\n")
-            (tmp / "result.json").write_text(json.dumps(self.to_json_dict(), indent=2) + "\n")
-            if out.exists():
-                old = out.with_name(f".{out.name}.old")
-                os.replace(out, old)
-                os.replace(tmp, out)
-                shutil.rmtree(old)
-            else:
-                os.replace(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+    def write(self, out: str | Path, force: bool = False) -> Path:
+        """Write ``curve.png``, ``curve.csv``, ``parameters.json``, ``result.json`` to
+        folder ``out`` (:func:`dsdcrn.io.write_folder`; ``force`` replaces an earlier
+        dsdcrn output there)."""
+        keys = list(self.curve[0]) if self.curve else []
+        rows = [",".join(keys)] + [",".join(f"{r[k]:g}" for k in keys) for r in self.curve]
+        files = {
+            "curve.csv": "\n".join(rows) + "\n",
+            "parameters.json": json.dumps(self.parameters, indent=2) + "\n",
+            "result.json": json.dumps(self.to_json_dict(), indent=2) + "\n",
+        }
+        return write_folder(files, out, lambda tmp: self.plot(tmp / "curve.png"), force=force)
 
 
 def train_task(

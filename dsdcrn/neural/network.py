@@ -194,7 +194,11 @@ class NeuralCRN:
                 continue
             in_phases = [p for p, ms in self.phases.items() if mod in ms and p != "all"]
             lines.append(f"# module {mod} (phases: {', '.join(in_phases) or 'all'})")
-            lines += [str(r) for r, m in zip(self.reactions, self.modules, strict=True) if m == mod]
+            rxns = [r for r, m in zip(self.reactions, self.modules, strict=True) if m == mod]
+            off = [r for r in rxns if r.rate == 0]
+            lines += [str(r) for r in rxns if r.rate != 0]
+            if off:  # a rate of 0 (e.g. eta = 0) switches a reaction off: it is left out
+                lines.append(f"# {len(off)} reaction(s) of rate 0 left out")
         for s, v in self.initial.items():
             if v > 0:
                 lines.append(f"{s} @initial {v * unit_nM:g} nM")

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DsdcrnError, SimulationBoundError
+from ..io import write_folder
 from .experiment import train_task
 from .tasks import Task, load_task
 
@@ -75,8 +74,7 @@ class NoiseSweep:
         }
 
     def plot(self, path: str | Path) -> None:
-        """Metric against σ: each model's mean as a line, its runs as dots; written
-        atomically as a PNG."""
+        """Metric against σ: each model's mean as a line, its runs as dots, as a PNG."""
         import matplotlib
 
         matplotlib.use("Agg")
@@ -95,23 +93,18 @@ class NoiseSweep:
         ax.set_title(f"noise robustness on {self.task}")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent or ".")
-        os.close(fd)
         try:
-            fig.savefig(tmp, dpi=120)
-            os.replace(tmp, path)
+            fig.savefig(path, dpi=120, format="png")
         finally:
             plt.close(fig)
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
-    def write_json(self, path: str | Path) -> None:
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(suffix=".json", dir=path.parent or ".")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(self.to_json_dict(), fh, indent=2)
-        os.replace(tmp, path)
+    def write(self, out: str | Path, force: bool = False) -> Path:
+        """Write folder ``out`` with ``noise.json`` and ``noise.png``
+        (:func:`dsdcrn.io.write_folder`; ``force`` replaces an earlier dsdcrn output)."""
+        text = json.dumps(self.to_json_dict(), indent=2)
+        return write_folder(
+            {"noise.json": text}, out, lambda tmp: self.plot(tmp / "noise.png"), force=force
+        )
 
 
 def _run(task: Task, model: str, sigma: float, seed: int, kwargs: dict) -> tuple[float, str]:

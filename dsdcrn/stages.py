@@ -1,0 +1,134 @@
+"""Enumerate and verify: the one wiring that ``build``, ``verify``, ``simulate`` and
+``compare`` share.
+
+With ``modular`` the system is enumerated one formal reaction at a time
+(:func:`dsdcrn.modular.enumerate_modular`, ``jobs`` processes, each gate shape once
+unless ``shape_cache`` is off) and CRN bisimulation is the modular check of Johnson,
+Dong & Winfree 2019 (:func:`dsdcrn.modular.verify_modular`); the other methods asked
+for run on the combined implementation CRN.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+from .crn import CRN
+from .dsd import DomainSystem
+from .enumeration import Enumerated, EnumerationOptions, enumerate_system
+from .verify import METHODS, MethodResult, Verification, verify
+
+
+@dataclass
+class CheckOptions:
+    """How to enumerate and verify; times in s."""
+
+    enumeration: EnumerationOptions = field(default_factory=EnumerationOptions)
+    methods: tuple[str, ...] = METHODS
+    timeout_s: float = 120.0  # per verification method
+    modular: bool = False
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # with modular
+    shape_cache: bool = True  # with modular: each gate shape enumerated once
+    # with modular: check each module with the history variants' copies too, so that its
+    # bisimulation interprets every species (what kinetics needs); slower
+    module_copies: bool = False
+
+
+@dataclass
+class Checked:
+    """The enumeration and its verification; ``modular`` is the modular enumeration's
+    record (:class:`dsdcrn.modular.ModularEnumeration`) when it was modular."""
+
+    enumerated: Enumerated
+    verification: Verification
+    modular: object | None = None
+    module_verdicts: list = field(default_factory=list)
+
+
+def enumerate_checked(system: DomainSystem, opts: CheckOptions, progress: bool = False):
+    """Enumerate ``system`` whole or modularly; returns (Enumerated, ModularEnumeration | None)."""
+    if not opts.modular:
+        return enumerate_system(system, opts.enumeration, progress=progress), None
+    from .modular import enumerate_modular
+
+    mod = enumerate_modular(
+        system, opts.enumeration, jobs=opts.jobs, cache=opts.shape_cache, progress=progress
+    )
+    return mod.enumerated, mod
+
+
+def verify_checked(
+    spec: CRN, enumerated: Enumerated, mod, opts: CheckOptions, progress: bool = False
+) -> tuple[Verification, list]:
+    """Verify ``enumerated`` against ``spec`` with ``opts.methods``.
+
+    With a modular enumeration ``mod`` CRN bisimulation is checked module by module;
+    returns the verification and the per-module verdicts (empty when not modular).
+    """
+    methods = opts.methods
+    modular_result, verdicts = None, []
+    if mod is not None and "crn-bisimulation" in methods:
+        from .modular import verify_modular
+
+        t0 = time.perf_counter()
+        verdicts = verify_modular(
+            spec,
+            mod,
+            jobs=opts.jobs,
+            timeout_s=opts.timeout_s,
+            copies=opts.module_copies,
+            progress=progress,
+        )
+        answers = [v.verdict for v in verdicts]
+        ok = False if False in answers else None if None in answers else True
+        bad = [v for v in verdicts if v.verdict is not True]
+        modular_result = MethodResult(
+            "crn-bisimulation",
+            ok,
+            round(time.perf_counter() - t0, 3),
+            f"modular (Johnson, Dong & Winfree 2019): {len(verdicts)} modules, "
+            f"{sum(not v.cached for v in verdicts)} distinct checks",
+            "; ".join(
+                f"reaction {','.join(map(str, v.index))} ({'; '.join(v.formal)}): "
+                f"{v.detail or v.verdict}"
+                for v in bad
+            )
+            if ok is False
+            else None,
+        )
+        if ok is None and bad:
+            modular_result.detail += "; " + "; ".join(
+                f"reaction {','.join(map(str, v.index))}: {v.detail}" for v in bad
+            )
+        if ok:
+            modular_result.interpretation = _combined(enumerated, verdicts)
+        methods = tuple(m for m in methods if m != "crn-bisimulation")
+    v = verify(spec, enumerated, methods, opts.timeout_s)
+    if modular_result is not None:
+        v.results.insert(0, modular_result)
+    return v, verdicts
+
+
+def _combined(enumerated: Enumerated, verdicts: list) -> dict[str, list[str]]:
+    """One interpretation of every species from the modules' bisimulations (signals
+    and wastes as verification interprets them; the rest from each module)."""
+    inter = dict(enumerated.interpretation())
+    for v in verdicts:
+        inter.update(v.interpretation or {})
+    return {k: inter[k] for k in sorted(inter)}
+
+
+def enumerate_and_verify(
+    formal: CRN,
+    system: DomainSystem,
+    opts: CheckOptions | None = None,
+    *,
+    spec: CRN | None = None,
+    progress: bool = False,
+) -> Checked:
+    """Enumerate ``system`` and verify it against ``spec`` (default: ``formal``)."""
+    opts = opts or CheckOptions()
+    enumerated, mod = enumerate_checked(system, opts, progress)
+    v, verdicts = verify_checked(spec or formal, enumerated, mod, opts, progress)
+    return Checked(enumerated, v, mod, verdicts)
