@@ -13,10 +13,11 @@ import argparse
 import time
 
 from dsdcrn.circuits import nagipogu_reif_neuron
-from dsdcrn.enumeration import EnumerationOptions, enumerate_system
+from dsdcrn.compile.translate import compile_crn
+from dsdcrn.enumerate.peppercorn import enumerate_system
 from dsdcrn.errors import EnumerationLimitError
-from dsdcrn.pipeline import BuildOptions, build
-from dsdcrn.translate import compile_crn
+from dsdcrn.options import BuildOptions, EnumerationOptions
+from dsdcrn.pipeline import build
 
 
 def main() -> None:

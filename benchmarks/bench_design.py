@@ -18,17 +18,27 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from dsdcrn.candidates import best_of
-from dsdcrn.crn import CRN, parse_crn
+from dsdcrn.compile.translate import compile_crn
+from dsdcrn.design.candidates import best_of
+from dsdcrn.design.constraints import domain_layout
+from dsdcrn.design.kmers import (
+    SpuriousScorer,
+    count_spurious,
+    strand_labels,
+)
+from dsdcrn.design.scores import score_design
+from dsdcrn.model.crn import CRN, parse_crn
+from dsdcrn.model.design import DesignProblem
 from dsdcrn.pipeline import design_problem
-from dsdcrn.seqscore import score_design
-from dsdcrn.sequences import DesignProblem, domain_layout
-from dsdcrn.spurious import SpuriousScorer, count_spurious, count_spurious_reference, strand_labels
-from dsdcrn.translate import compile_crn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from oracles.kmers_reference import count_spurious_reference  # noqa: E402  (test oracle)
 
 OSCILLATOR = "A + B -> 2B\nB + C -> 2C\nC + A -> 2A\nA @initial 10\nB @initial 10\nC @initial 10\n"
 

@@ -25,13 +25,15 @@ import argparse
 import resource
 import time
 
-from dsdcrn.crn import parse_crn
-from dsdcrn.enumeration import EnumerationOptions, enumerate_system
+from dsdcrn.compile.translate import compile_crn
+from dsdcrn.enumerate.modular import enumerate_modular
+from dsdcrn.enumerate.peppercorn import enumerate_system
 from dsdcrn.errors import EnumerationLimitError
-from dsdcrn.modular import enumerate_modular, verify_modular
+from dsdcrn.model.crn import parse_crn
 from dsdcrn.neural import build
-from dsdcrn.translate import compile_crn
-from dsdcrn.verify import verify
+from dsdcrn.options import EnumerationOptions
+from dsdcrn.verify.modular import verify_modular
+from dsdcrn.verify.whole import verify
 
 
 def circuit(d: int, training: bool = True):

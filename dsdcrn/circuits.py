@@ -2,7 +2,39 @@
 
 from __future__ import annotations
 
-from .crn import CRN, parse_crn
+from dsdcrn.model.crn import CRN, Reaction, parse_crn
+from dsdcrn.neural import nagipogu_reif
+from dsdcrn.neural.network import rail, signed
+from dsdcrn.options import UNIT_NM
+
+#: Phases of the Nagipogu-Reif builder (d = 1, no training) the neuron circuit keeps.
+NEURON_PHASES = ("feedforward", "readout")
+#: Common offset (formal units) on both rails of the parameters θ and w.
+RAIL_OFFSET = 0.2
+#: The d = 1 builder's signed values -> the neuron circuit's names (index dropped).
+D1_NAMES = {"P1": "P", "X1": "X", "Z1": "Z", "W1": "W"}
+
+
+def d1_name(species: str) -> str:
+    """The neuron circuit's name of a d = 1 builder rail species (``P1p`` -> ``Pp``)."""
+    value, suffix = species[:-1], species[-1:]
+    return D1_NAMES[value] + suffix if value in D1_NAMES else species
+
+
+def neuron_reactions() -> list[Reaction]:
+    """Reactions of the :data:`NEURON_PHASES` of the d = 1 Nagipogu-Reif network.
+
+    Built by :func:`dsdcrn.neural.nagipogu_reif.build` with ``dim=1``, no gradient and
+    ``k_fast=1``, so every rate constant is 1 (formal units); species renamed by
+    :func:`d1_name`.
+    """
+    net = nagipogu_reif.build(1, gradient=None, k_fast=1.0)
+    keep = {m for phase in NEURON_PHASES for m in net.phases[phase]}
+    return [
+        Reaction(tuple(map(d1_name, r.reactants)), tuple(map(d1_name, r.products)), r.rate)
+        for r, m in zip(net.reactions, net.modules, strict=True)
+        if m in keep
+    ]
 
 
 def nagipogu_reif_neuron(
@@ -10,50 +42,32 @@ def nagipogu_reif_neuron(
     x: float = -0.5,
     h: float = 0.1,
     w: float = 1.0,
-    unit_nM: float = 10.0,
+    unit_nM: float = UNIT_NM,
 ) -> CRN:
     """Feedforward module of one Nagipogu-Reif dual-rail linear neuron, input dimension 1.
 
     Computes z' = theta*x + h and o -> w*z with every signed value a pair
-    (``Vp``, ``Vm``), v = vp - vm.  All rate constants are 1 in formal units (one
-    formal unit = ``unit_nM`` nM).  Initial concentrations (nM) encode the parameters
-    and input: each rail is set so that its value is the positive or negative part,
-    plus a common offset of 0.2 units on the parameter rails, so both rails are used.
+    (``Vp``, ``Vm``), v = vp - vm: the feedforward and readout phases of the
+    Nagipogu-Reif builder (:func:`neuron_reactions`).  All rate constants are 1 in
+    formal units (one formal unit = ``unit_nM`` nM).  Initial concentrations (nM)
+    encode the parameters and input: each rail is set so that its value is the
+    positive or negative part, plus a common offset of :data:`RAIL_OFFSET` units on
+    the parameter rails, so both rails are used.  The CRN is read back from its text
+    form, so it is what reading ``dsdcrn default``'s output gives.
     """
-    text = [
-        "# Nagipogu & Reif neural CRN: feedforward module of one linear neuron, d = 1",
-        "# drive: P^s + X^r -> P^s + X^r + Z^(s*r)",
-        "Pp + Xp -> Pp + Xp + Zp",
-        "Pp + Xm -> Pp + Xm + Zm",
-        "Pm + Xp -> Pm + Xp + Zm",
-        "Pm + Xm -> Pm + Xm + Zp",
-        "# bias: H^s -> H^s + Z^s",
-        "Hp -> Hp + Zp",
-        "Hm -> Hm + Zm",
-        "# rail cancellation",
-        "Zp + Zm ->",
-        "# readout: Z^s + W^r -> Z^s + W^r + O^(s*r); O^s ->",
-        "Zp + Wp -> Zp + Wp + Op",
-        "Zp + Wm -> Zp + Wm + Om",
-        "Zm + Wp -> Zm + Wp + Om",
-        "Zm + Wm -> Zm + Wm + Op",
-        "Op ->",
-        "Om ->",
-    ]
-
-    def rails(v: float, offset: float) -> tuple[float, float]:
-        return max(v, 0.0) + offset, max(-v, 0.0) + offset
-
-    init = {}
-    for name, value, off in (("P", theta, 0.2), ("X", x, 0.0), ("H", h, 0.0), ("W", w, 0.2)):
-        p, m = rails(value, off)
-        init[f"{name}p"], init[f"{name}m"] = p, m
-    for s, v in init.items():
-        if v > 0:
-            text.append(f"{s} @initial {v * unit_nM:g} nM")
-    return parse_crn(
-        "\n".join(text) + "\n", source="<nagipogu-reif-neuron-d1>", name="nagipogu_reif_neuron_d1"
-    )
+    initial: dict[str, float] = {}
+    for name, value, offset in (
+        ("P", theta, RAIL_OFFSET),
+        ("X", x, 0.0),
+        ("H", h, 0.0),
+        ("W", w, RAIL_OFFSET),
+    ):
+        for sign, part in zip((1, -1), signed(value), strict=True):
+            if part + offset > 0:
+                initial[rail(name, sign)] = (part + offset) * unit_nM
+    name, source = "nagipogu_reif_neuron_d1", "<nagipogu-reif-neuron-d1>"
+    crn = CRN(reactions=neuron_reactions(), initial=initial, name=name, source=source)
+    return parse_crn(crn.to_text(), source=source, name=name)
 
 
 DEFAULT = "nagipogu_reif_neuron_d1"

@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
-from .counts import count
-from .crn import CRN
-from .errors import DsdcrnError
-from .stages import CheckOptions, enumerate_checked, verify_checked
-from .translate import compile_crn
-from .verify import METHODS
+from dsdcrn.compile.counts import count
+from dsdcrn.compile.translate import compile_crn
+from dsdcrn.errors import DsdcrnError
+from dsdcrn.model.crn import CRN
+from dsdcrn.options import METHODS, CheckOptions
+from dsdcrn.stages import enumerate_checked, verify_checked
 
 __all__ = ["SchemeRow", "compare_schemes", "table", "to_csv"]
 

@@ -28,11 +28,12 @@ import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import DsdcrnError
+from dsdcrn.errors import DsdcrnError
 
 #: Every file name dsdcrn writes into an output folder (design, sequence, training
 #: and noise-sweep folders).  A folder holding only these may be replaced with force.
@@ -188,6 +189,16 @@ def write_atomic(path: str | Path, content: str | bytes | Callable[[Path], None]
             tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def emit(text: str, out: str | None) -> None:
+    """Write ``text`` to the file ``out`` atomically (:func:`write_atomic`) and report
+    ``wrote OUT`` on stderr, or write it to stdout when ``out`` is None or empty."""
+    if out:
+        write_atomic(out, text)
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
 
 
 def _foreign_entries(folder: Path) -> list[str]:

@@ -2,43 +2,28 @@
 ``compare`` share.
 
 With ``modular`` the system is enumerated one formal reaction at a time
-(:func:`dsdcrn.modular.enumerate_modular`, ``jobs`` processes, each gate shape once
+(:func:`dsdcrn.enumerate.modular.enumerate_modular`, ``jobs`` processes, each gate shape once
 unless ``shape_cache`` is off) and CRN bisimulation is the modular check of Johnson,
-Dong & Winfree 2019 (:func:`dsdcrn.modular.verify_modular`); the other methods asked
+Dong & Winfree 2019 (:func:`dsdcrn.verify.modular.verify_modular`); the other methods asked
 for run on the combined implementation CRN.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 
-from .crn import CRN
-from .dsd import DomainSystem
-from .enumeration import Enumerated, EnumerationOptions, enumerate_system
-from .verify import METHODS, MethodResult, Verification, verify
-
-
-@dataclass
-class CheckOptions:
-    """How to enumerate and verify; times in s."""
-
-    enumeration: EnumerationOptions = field(default_factory=EnumerationOptions)
-    methods: tuple[str, ...] = METHODS
-    timeout_s: float = 120.0  # per verification method
-    modular: bool = False
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # with modular
-    shape_cache: bool = True  # with modular: each gate shape enumerated once
-    # with modular: check each module with the history variants' copies too, so that its
-    # bisimulation interprets every species (what kinetics needs); slower
-    module_copies: bool = False
+from dsdcrn.enumerate.peppercorn import Enumerated, enumerate_system
+from dsdcrn.model.crn import CRN
+from dsdcrn.model.domains import DomainSystem
+from dsdcrn.options import CheckOptions
+from dsdcrn.verify.whole import MethodResult, Verification, verify
 
 
 @dataclass
 class Checked:
     """The enumeration and its verification; ``modular`` is the modular enumeration's
-    record (:class:`dsdcrn.modular.ModularEnumeration`) when it was modular."""
+    record (:class:`dsdcrn.enumerate.modular.ModularEnumeration`) when it was modular."""
 
     enumerated: Enumerated
     verification: Verification
@@ -50,7 +35,7 @@ def enumerate_checked(system: DomainSystem, opts: CheckOptions, progress: bool =
     """Enumerate ``system`` whole or modularly; returns (Enumerated, ModularEnumeration | None)."""
     if not opts.modular:
         return enumerate_system(system, opts.enumeration, progress=progress), None
-    from .modular import enumerate_modular
+    from dsdcrn.enumerate.modular import enumerate_modular
 
     mod = enumerate_modular(
         system, opts.enumeration, jobs=opts.jobs, cache=opts.shape_cache, progress=progress
@@ -69,7 +54,7 @@ def verify_checked(
     methods = opts.methods
     modular_result, verdicts = None, []
     if mod is not None and "crn-bisimulation" in methods:
-        from .modular import verify_modular
+        from dsdcrn.verify.modular import verify_modular
 
         t0 = time.perf_counter()
         verdicts = verify_modular(

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import CRNParseError
+from dsdcrn.errors import CRNParseError
 
 __all__ = [
     "fraction",

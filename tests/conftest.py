@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dsdcrn.crn import parse_crn
-from dsdcrn.enumeration import enumerate_system
-from dsdcrn.translate import compile_crn
+from dsdcrn.compile.translate import compile_crn
+from dsdcrn.enumerate.peppercorn import enumerate_system
+from dsdcrn.model.crn import parse_crn
 
 CASES = {
     "A + B -> C": "A + B -> C\nA @initial 10\nB @initial 10\n",

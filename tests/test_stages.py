@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from dsdcrn.crn import parse_crn
-from dsdcrn.fidelity import simulate_fidelity
-from dsdcrn.stages import CheckOptions, enumerate_and_verify
-from dsdcrn.translate import compile_crn
+from dsdcrn.compile.translate import compile_crn
+from dsdcrn.kinetics.fidelity import simulate_fidelity
+from dsdcrn.model.crn import parse_crn
+from dsdcrn.options import CheckOptions
+from dsdcrn.stages import enumerate_and_verify
 
 NET = "A + B -> C\nC -> A + D\nA @initial 10\nB @initial 8\n"
 

@@ -31,7 +31,7 @@ displaced input strands is not built: those strands only ever bind their own gat
 
 Native arities: 1 to 3 reactants (the gate takes any number; dsdcrn builds up to
 three, as the other schemes) and any number of products; ``-> X`` and longer joins
-are rewritten at the CRN level (:mod:`dsdcrn.rewrite`).
+are rewritten at the CRN level (:mod:`dsdcrn.compile.rewrite`).
 
 A gate holding some of its inputs gives them back only with the strands those inputs
 displaced.  CRN bisimulation checks every state, including states of such gates

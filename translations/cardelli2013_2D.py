@@ -40,14 +40,15 @@ Reversible formal reactions are two irreversible ones.  The catalyst optimisatio
 Fig. 7 is not applied (a catalyst is taken in and given back like any other input
 and product).  Native arities: 1 to 3 reactants (Fig. 10's three-way join is the
 largest drawn) and any number of products; ``-> X`` and longer joins are rewritten
-at the CRN level (:mod:`dsdcrn.rewrite`).
+at the CRN level (:mod:`dsdcrn.compile.rewrite`).
 
 **Which construction.**  The purely two-domain join of Fig. 8-10 commits only after
 the translator ``a t`` has left (a second strand ``t a`` then releases the
 one-domain ``a``); until then an output released downstream can run every gate
 backwards, so ``X -> Y`` is also implemented as ``Y -> X`` and CRN bisimulation
-rejects it (``THREE_DOMAIN = False`` builds it; ``tests/test_schemes_2d.py`` shows
-the counterexample).  The default is the paper's own fix, Fig. 15: one
+rejects it (the variant option ``three_domain = False`` builds it,
+``compile_crn(..., variant={"three_domain": False})``; ``tests/compile/test_schemes_2d.py``
+shows the counterexample).  The default is the paper's own fix, Fig. 15: one
 three-domain strand ``t b a`` that commits the join before the translator is
 released.  Every other strand has two domains or one.
 
@@ -70,7 +71,10 @@ LENGTHS = {"toehold": 6, "long": 20}
 MAX_REACTANTS = 3
 MAX_PRODUCTS = None
 RESERVED = r"r[0-9]+_.*"
-THREE_DOMAIN = True
+VARIANTS = {
+    "three_domain": "True (default): Fig. 15's three-domain commit strand; "
+    "False: the purely two-domain join of Fig. 8-10 (incorrect)"
+}
 TOEHOLD = "t"
 KNOWN_ISSUES = (
     "A join gate holding some inputs gives them back only with the strands they "
@@ -93,7 +97,9 @@ def signal(x: str, module) -> list[str | None]:
 
 
 def reaction(i: int, reactants: list[str], products: list[str], module) -> None:
-    """Join gate, commit strand, output gate and helper strands of reaction ``i``."""
+    """Join gate, commit strand, output gate and helper strands of reaction ``i``; with
+    ``module.variant["three_domain"]`` False the two-domain join of Fig. 8-10."""
+    three_domain = bool(module.variant.get("three_domain", True))
     t = module.domain(TOEHOLD, "toehold")
     a = module.domain(f"a_r{i}", "long")
     ins = [_long(x, module) for x in reactants]
@@ -102,13 +108,13 @@ def reaction(i: int, reactants: list[str], products: list[str], module) -> None:
     # Join gate: tops x_1 t, ..., x_n t, [b,] a t, a; the 3' toehold t* is open.
     kernel = "".join(f"{x}( {t}( + " for x in ins)
     pairs = 2 * len(ins) + 3
-    if THREE_DOMAIN:
+    if three_domain:
         b = module.domain(f"b_r{i}", "long")
         kernel += f"{b}( + "
         pairs += 1
     kernel += f"{a}( {t}( + {a}( +" + " )" * pairs + f" {t}*"
     module.complex(f"r{i}_join", kernel, "join gate (Fig. 8-10)")
-    if THREE_DOMAIN:
+    if three_domain:
         module.complex(f"r{i}_commit", f"{t} {b} {a}", "three-domain strand (Fig. 15)")
     else:
         module.complex(f"r{i}_fuel", f"{t} {a}", "join fuel strand (Fig. 8-10)")
@@ -118,6 +124,6 @@ def reaction(i: int, reactants: list[str], products: list[str], module) -> None:
     kernel += f"{t}( {a}( + {t}*" + " )" * (2 * len(outs) + 3)
     module.complex(f"r{i}_output", kernel, "output gate (Fig. 4-6)")
     # Helpers release the outputs in turn; a helper another reaction (or output)
-    # also uses is one fuel (dsdcrn.translate).
+    # also uses is one fuel (dsdcrn.compile.translate).
     for k, d in enumerate(outs, start=1):
         module.complex(f"r{i}_helper{k}", f"{d} {t}", f"output helper strand {k} (Fig. 4-6)")

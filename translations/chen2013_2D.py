@@ -32,22 +32,22 @@ join gate) is not applied: schemes build reactions one at a time.
 
 Native arities: 1 to 3 reactants (the paper draws joins of up to three inputs) and
 any number of products; ``-> X`` and longer joins are rewritten at the CRN level
-(:mod:`dsdcrn.rewrite`).
+(:mod:`dsdcrn.compile.rewrite`).
 
-**Correctness.**  As published, every step before the fork's last helper is
-reversible and the outputs leave before that step, so a released product can enter
-the fork gate again and run both gates back to the reactants: the implementation of
-``A -> B`` also implements ``B -> A``.  CRN bisimulation therefore rejects every
-irreversible reaction with products (it accepts ``A + B <=> C`` and ``A ->``), in
-agreement with Nuskell's report that this scheme is correct on none of its
-irreversible test CRNs; ``tests/test_schemes_2d.py`` shows the path from B back to A.
-``CORRECTED = True`` (a module attribute, off by default; not in Chen et al.) builds
-a variant that all three verification methods accept on the acceptance CRNs: the
-join helper becomes the three-domain strand ``tr j_i r`` over a one-domain top strand
-``j_i`` (Cardelli's irreversible step, MSCS 2013 Fig. 15), so the join commits
-before the translator leaves, and the strands the gates displace (``x_k t_(k+1)``,
-``x_n tr``, ``tr r``) are added as buffers in excess (Soloveichik et al.'s buffer),
-so a partly filled join can always give its inputs back.
+**Correctness.**  As published, every step before the fork's last helper is reversible
+and the outputs leave before that step, so a released product can enter the fork gate
+again and run both gates back to the reactants: the implementation of ``A -> B`` also
+implements ``B -> A``.  CRN bisimulation therefore rejects every irreversible reaction
+with products (it accepts ``A + B <=> C`` and ``A ->``), in agreement with Nuskell's
+report that this scheme is correct on none of its irreversible test CRNs;
+``tests/compile/test_schemes_2d.py`` shows the path from B back to A.  The variant
+option ``corrected`` (``compile_crn(..., variant={"corrected": True})``, off by default;
+not in Chen et al.) builds a variant that all three verification methods accept on the
+acceptance CRNs: the join helper becomes the three-domain strand ``tr j_i r`` over a
+one-domain top strand ``j_i`` (Cardelli's irreversible step, MSCS 2013 Fig. 15), so the
+join commits before the translator leaves, and the strands the gates displace
+(``x_k t_(k+1)``, ``x_n tr``, ``tr r``) are added as buffers in excess (Soloveichik et al.'s
+buffer), so a partly filled join can always give its inputs back.
 
 Default lengths follow Piperine's Chen2013 scheme: 5-nt toeholds, 15-nt long domains.
 """
@@ -60,12 +60,14 @@ LENGTHS = {"toehold": 5, "long": 15}
 MAX_REACTANTS = 3
 MAX_PRODUCTS = None
 RESERVED = r"r[0-9]+_.*"
-CORRECTED = False
+VARIANTS = {
+    "corrected": "three-domain join helper and buffer strands, correct (not in Chen et al.)"
+}
 KNOWN_ISSUES = (
     "As published (Chen et al. 2013, Fig. 1-2) the fork releases its outputs before "
     "the only irreversible step, so a released product can run the gates back to the "
     "reactants; irreversible reactions with products are not implemented correctly "
-    "(the module attribute CORRECTED = True builds a correct variant)."
+    "(the variant option corrected = True builds a correct variant)."
 )
 
 
@@ -81,7 +83,9 @@ def signal(x: str, module) -> list[str | None]:
 
 
 def reaction(i: int, reactants: list[str], products: list[str], module) -> None:
-    """Join gate, join helper, fork gate and fork helpers of reaction ``i`` (Fig. 1-2)."""
+    """Join gate, join helper, fork gate and fork helpers of reaction ``i`` (Fig. 1-2);
+    with ``module.variant["corrected"]`` the correct variant (see the module doc)."""
+    corrected = bool(module.variant.get("corrected", False))
     tr = module.domain(f"tr_r{i}", "toehold")
     tq = module.domain(f"tq_r{i}", "toehold")
     r = module.domain(f"r_r{i}", "long")
@@ -93,13 +97,13 @@ def reaction(i: int, reactants: list[str], products: list[str], module) -> None:
     tops = [(d, t) for (_, d), t in zip(ins, [t for t, _ in ins[1:]] + [tr], strict=True)]
     kernel = "".join(f"{d}( {t}( + " for d, t in tops)
     pairs = 2 * len(tops) + 2
-    if CORRECTED:
+    if corrected:
         j = module.domain(f"j_r{i}", "long")
         kernel += f"{j}( + "
         pairs += 1
     kernel += f"{r}( {tq}( + " + ") " * pairs + f"{ins[0][0]}*"
     module.complex(f"r{i}_join", kernel, "join gate (Fig. 1-2)")
-    if not CORRECTED:
+    if not corrected:
         module.complex(f"r{i}_joinhelper", f"{tr} {r}", "join helper strand (Fig. 1-2)")
     else:
         module.complex(f"r{i}_joinhelper", f"{tr} {j} {r}", "3-domain join helper (variant)")
@@ -114,7 +118,7 @@ def reaction(i: int, reactants: list[str], products: list[str], module) -> None:
     kernel += f"{tr}( {r}( + {tq}*" + " )" * (2 * len(outs) + 3)
     module.complex(f"r{i}_fork", kernel, "fork gate (Fig. 1-2)")
     # Fork helpers in the order they act: x_Pm tr, x_P(m-1) t_Pm, ..., i t_P1.  A
-    # helper two reactions (or two outputs) share is one fuel (dsdcrn.translate).
+    # helper two reactions (or two outputs) share is one fuel (dsdcrn.compile.translate).
     doms = [d for _, d in reversed(outs)] + [last]
     toes = [tr] + [t for t, _ in reversed(outs)]
     for k, (d, t) in enumerate(zip(doms, toes, strict=True), start=1):

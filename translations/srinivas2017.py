@@ -36,7 +36,7 @@ Templates (i is the reaction's number):
 * **0 -> 1**, -> C (thesis Fig. 3.7).  A fuel input strand ``ri_input = fs_i fm_i fc_i
   ff_i`` (domains of its own, at the fuel concentration) runs the 1 -> 1 gates.
 
-Other shapes are rewritten at the CRN level into these (:mod:`dsdcrn.rewrite`), as
+Other shapes are rewritten at the CRN level into these (:mod:`dsdcrn.compile.rewrite`), as
 the Science paper and Piperine pad every reaction to 2 -> 2: ``A + B -> C`` becomes
 ``A + B -> C + w``, ``C -> A + B`` becomes ``C + f -> A + B`` with a fuel species.
 

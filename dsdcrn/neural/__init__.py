@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import DsdcrnError
-from . import kang_kim, nagipogu_reif
-from .network import NeuralCRN
+from dsdcrn.errors import DsdcrnError
+from dsdcrn.neural import kang_kim, nagipogu_reif
+from dsdcrn.neural.network import NeuralCRN
 
 __all__ = ["BUILDERS", "NeuralCRN", "build"]
 

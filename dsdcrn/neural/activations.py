@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .network import ReactionSet, rails
+from dsdcrn.neural.network import ReactionSet, rails
 
 __all__ = [
     "relu",

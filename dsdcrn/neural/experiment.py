@@ -9,19 +9,21 @@ simulating its reactions, scores it after every epoch and returns a
 from __future__ import annotations
 
 import json
-import sys
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import DsdcrnError
-from ..io import write_folder
-from .tasks import Task, load_task
-from .training import KangKimModel, NagipoguReifModel
+from dsdcrn.errors import DsdcrnError
+from dsdcrn.io import write_folder
+from dsdcrn.neural.tasks import Task, load_task
+from dsdcrn.neural.training import KangKimModel, NagipoguReifModel
 
-__all__ = ["MODELS", "TrainResult", "make_model", "train_task"]
+__all__ = ["MODELS", "TrainResult", "epoch_message", "epoch_row", "make_model", "train_task"]
+
+log = logging.getLogger(__name__)
 
 #: Model name -> description.
 MODELS = {
@@ -242,6 +244,31 @@ class TrainResult:
         return write_folder(files, out, lambda tmp: self.plot(tmp / "curve.png"), force=force)
 
 
+def epoch_row(
+    est: NagipoguReifModel | KangKimModel, task: Task, epoch: int, start: float, n_eval: int
+) -> dict[str, float]:
+    """One learning-curve row: ``epoch``, ``train_loss`` and ``train_<metric>`` on the
+    first ``n_eval`` training samples, ``test_<metric>`` and ``seconds`` since ``start``
+    (a :func:`time.monotonic` reading)."""
+    m = task.metric
+    out_tr, out_te = est.predict(task.X_train[:n_eval]), est.predict(task.X_test)
+    return {
+        "epoch": epoch,
+        "train_loss": task.loss(out_tr, task.y_train[:n_eval]),
+        f"train_{m}": task.score(out_tr, task.y_train[:n_eval]),
+        f"test_{m}": task.score(out_te, task.y_test),
+        "seconds": time.monotonic() - start,
+    }
+
+
+def epoch_message(row: dict[str, float], n_epochs: int, metric: str) -> str:
+    """The progress line of a learning-curve ``row``."""
+    return (
+        f"epoch {row['epoch']}/{n_epochs}: train loss {row['train_loss']:.4f}, "
+        f"test {metric} {row[f'test_{metric}']:.4f} ({row['seconds']:.0f} s)"
+    )
+
+
 def train_task(
     task: str | Task,
     model: str,
@@ -289,20 +316,11 @@ def train_task(
     n_eval = min(len(t.y_train), TRAIN_EVAL_MAX)
 
     def record(epoch: int, _est: Any = None) -> None:
-        out_tr, out_te = est.predict(t.X_train[:n_eval]), est.predict(t.X_test)
-        row = {
-            "epoch": epoch,
-            "train_loss": t.loss(out_tr, t.y_train[:n_eval]),
-            f"train_{m}": t.score(out_tr, t.y_train[:n_eval]),
-            f"test_{m}": t.score(out_te, t.y_test),
-            "seconds": time.monotonic() - start,
-        }
-        rows.append(row)
+        rows.append(epoch_row(est, t, epoch, start, n_eval))
+        message = epoch_message(rows[-1], n_epochs, m)
+        log.info("%s on %s: %s", model, t.name, message)
         if progress:
-            progress(
-                f"epoch {epoch}/{n_epochs}: train loss {row['train_loss']:.4f}, "
-                f"test {m} {row[f'test_{m}']:.4f} ({row['seconds']:.0f} s)"
-            )
+            progress(message)
 
     if curve:
         record(0)
@@ -330,7 +348,3 @@ def train_task(
             **{k: v for k, v in overrides.items() if v is not None},
         },
     )
-
-
-def stderr_progress(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)

@@ -57,18 +57,25 @@ in one of two forms (``updates``):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import DsdcrnError
-from . import activations
-from .network import NeuralCRN, ReactionSet, rail, rails, signed
+from dsdcrn.errors import DsdcrnError
+from dsdcrn.neural.activations import (
+    relu_activation,
+    relu_derivative_switch,
+    smooth_activation,
+    smooth_derivative,
+)
+from dsdcrn.neural.network import NeuralCRN, ReactionSet, rail, rails, signed
 
 __all__ = ["build"]
 
 ACTIVATIONS = ("smooth", "relu")
 UPDATES = ("routed", "direct")
 SOURCE = "Hsrc"  # constant source species held at h
+SIGNS = (1, -1)
 
 
 def build(
@@ -119,6 +126,53 @@ def build(
         ``inference`` (forward pass only).
     """
     sizes = list(layers)
+    rates = dict(h=h, eta=eta, kappa=kappa, k_cancel=k_cancel, k_rail=k_rail, k_route=k_route)
+    check_options(sizes, activation, updates, rates)
+    opts = dict(rates, activation=activation, k_switch=k_switch, updates=updates)
+    rs, lay = ReactionSet(), Layout(tuple(sizes), routed=updates == "routed")
+    net: dict[str, dict] = {"initial": {}, "parameters": {}}
+    # ---------------------------------------------------------------- forward pass
+    add_forward(rs, lay, np.random.default_rng(seed), net, opts)
+    # ---------------------------------------------------------------- error
+    add_error(rs, lay, k_rail)
+    # ---------------------------------------------------------------- backpropagation
+    add_backprop(rs, lay, k_rail, k_route)
+    # ---------------------------------------------------------------- training (slow)
+    add_training(rs, lay, eta, k_route)
+    return assemble(rs, lay, net, opts)
+
+
+def assemble(rs: ReactionSet, lay: Layout, net: dict[str, dict], opts: dict) -> NeuralCRN:
+    """The :class:`NeuralCRN` of the reactions in ``rs``: phases, transient species and
+    metadata; ``net`` holds the initial concentrations and parameters, ``opts``
+    :func:`build`'s options."""
+    sizes = list(lay.sizes)
+    suffix = "" if opts["activation"] == "smooth" else "-relu"
+    keys = ("activation", "h", "eta", "kappa", "k_rail", "updates", "k_route")
+    return NeuralCRN(
+        name="kang-kim-" + "-".join(map(str, sizes)) + suffix,
+        reactions=rs.reactions,
+        modules=rs.modules,
+        phases={
+            "inference": ("forward", "activation"),
+            "settle": ("forward", "activation", "derivative", "error", "backprop"),
+        },
+        initial=net["initial"],
+        parameters=net["parameters"],
+        inputs=[f"X{i}" for i in range(1, sizes[0] + 1)],
+        targets=[f"Y{k}" for k in range(1, sizes[-1] + 1)],
+        outputs=[f"O{k}" for k in range(1, sizes[-1] + 1)],
+        transient=transient_of(rs, net["parameters"], lay, opts["activation"]),
+        meta={"family": "kang-kim", "layers": sizes, **{k: opts[k] for k in keys}},
+    )
+
+
+def check_options(sizes: list[int], activation: str, updates: str, rates: dict[str, float]) -> None:
+    """Raise :class:`DsdcrnError` for an option :func:`build` cannot honour.
+
+    ``rates`` maps each rate-like option's name (``h``, ``eta``, ...) to its value,
+    which must be >= 0; the smooth activation also needs ``h`` > 0.
+    """
     if len(sizes) < 2:
         raise DsdcrnError(f"kang-kim: need at least an input and an output layer, got {sizes}")
     for n in sizes:
@@ -128,202 +182,266 @@ def build(
         raise DsdcrnError(f"kang-kim: activation must be one of {ACTIVATIONS}, got {activation!r}")
     if updates not in UPDATES:
         raise DsdcrnError(f"kang-kim: updates must be one of {UPDATES}, got {updates!r}")
-    rates = (("h", h), ("eta", eta), ("kappa", kappa), ("k_cancel", k_cancel))
-    rates += (("k_rail", k_rail), ("k_route", k_route))
-    for label, v in rates:
+    for label, v in rates.items():
         if not v >= 0:
             raise DsdcrnError(f"kang-kim: {label} must be >= 0, got {v!r}")
-    if activation == "smooth" and not h > 0:
-        raise DsdcrnError(f"kang-kim: the smooth activation needs h > 0, got {h!r}")
+    if activation == "smooth" and not rates["h"] > 0:
+        raise DsdcrnError(f"kang-kim: the smooth activation needs h > 0, got {rates['h']!r}")
 
-    rs = ReactionSet()
-    signs = (1, -1)
-    n_layers = len(sizes) - 1
-    rng = np.random.default_rng(seed)
-    initial: dict[str, float] = {}
-    parameters: dict[str, tuple[str, str]] = {}
 
-    def unit_in(layer: int, i: int) -> str:
+@dataclass(frozen=True)
+class Layout:
+    """Species names of a network with layer sizes ``sizes`` (input first).
+
+    Layers are numbered 1 (first weights) to ``n_layers`` (the output layer); units
+    from 1.  ``routed`` selects the sign-routed training reactions.
+    """
+
+    sizes: tuple[int, ...]
+    routed: bool = True
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers (layer sizes minus one)."""
+        return len(self.sizes) - 1
+
+    def unit_in(self, layer: int, i: int) -> str:
+        """Input ``i`` of ``layer``: ``X<i>`` or the hidden activation ``H<layer-1>_<i>``."""
         return f"X{i}" if layer == 1 else f"H{layer - 1}_{i}"
 
-    def pre(layer: int, j: int) -> str:
-        return f"O{j}" if layer == n_layers else f"Z{layer}_{j}"
+    def pre(self, layer: int, j: int) -> str:
+        """Signed pre-activation of unit ``j``: ``Z<layer>_<j>``, or ``O<j>`` at the output."""
+        return f"O{j}" if layer == self.n_layers else f"Z{layer}_{j}"
 
-    def delta(layer: int, j: int) -> str:
+    def delta(self, layer: int, j: int) -> str:
         """Signed delta of a unit (what the layer below back-propagates)."""
-        return f"E{j}" if layer == n_layers else f"V{layer}_{j}"
+        return f"E{j}" if layer == self.n_layers else f"V{layer}_{j}"
 
-    def sign_of(layer: int, j: int) -> str:
+    def sign_of(self, layer: int, j: int) -> str:
         """Dual-rail species whose present rail gives the delta's sign (routed)."""
-        return f"E{j}" if layer == n_layers else f"S{layer}_{j}"
+        return f"E{j}" if layer == self.n_layers else f"S{layer}_{j}"
 
-    def size_of(layer: int, j: int) -> str:
+    def size_of(self, layer: int, j: int) -> str:
         """Unsigned species that settles at |delta| (routed)."""
-        return f"EA{j}" if layer == n_layers else f"VA{layer}_{j}"
+        return f"EA{j}" if layer == self.n_layers else f"VA{layer}_{j}"
 
-    routed = updates == "routed"
 
-    def cancel(name: str, module: str) -> None:
-        if k_rail > 0:
-            rs.add(rails(name), [], k_rail, module)
+def cancel_rails(rs: ReactionSet, name: str, module: str, k_rail: float) -> None:
+    """Fast rail cancellation ``<name>p + <name>m ->`` at ``k_rail`` (none when 0)."""
+    if k_rail > 0:
+        rs.add(rails(name), [], k_rail, module)
 
-    def decay_rails(name: str, into: str | None, module: str) -> None:
-        """Each rail of ``name`` decays at 1, into the magnitude species ``into``."""
-        for s in signs:
-            rs.add([rail(name, s)], [into] if into else [], 1.0, module)
 
-    # ---------------------------------------------------------------- forward pass
-    for layer in range(1, n_layers + 1):
-        n_in, n_out = sizes[layer - 1], sizes[layer]
+def decay_rails(rs: ReactionSet, name: str, into: str | None, module: str) -> None:
+    """Each rail of ``name`` decays at 1, into the magnitude species ``into``."""
+    for s in SIGNS:
+        rs.add([rail(name, s)], [into] if into else [], 1.0, module)
+
+
+def add_pre_activation(
+    rs: ReactionSet,
+    lay: Layout,
+    layer: int,
+    j: int,
+    w0: np.ndarray,
+    net: dict[str, dict],
+    k_rail: float,
+) -> None:
+    """Pre-activation z_j = Σ_i w_ji u_i + b_j of unit ``j`` of ``layer`` (module
+    ``forward``), recording its weights (initial ``w0[j-1]``) and bias (0) in
+    ``net["initial"]`` and ``net["parameters"]``."""
+    z = lay.pre(layer, j)
+    initial, parameters = net["initial"], net["parameters"]
+    for i in range(1, lay.sizes[layer - 1] + 1):
+        w = f"W{layer}_{j}_{i}"
+        parameters[w] = rails(w)
+        initial[rail(w, 1)], initial[rail(w, -1)] = signed(w0[j - 1, i - 1])
+        for s in SIGNS:
+            rs.catalytic([rail(w, s), lay.unit_in(layer, i)], rail(z, s), 1.0, "forward")
+    b = f"B{layer}_{j}"
+    parameters[b] = rails(b)
+    initial[rail(b, 1)], initial[rail(b, -1)] = 0.0, 0.0
+    for s in SIGNS:
+        rs.catalytic([rail(b, s)], rail(z, s), 1.0, "forward")
+    decay_rails(rs, z, None, "forward")
+    cancel_rails(rs, z, "forward", k_rail)
+
+
+def add_activation(
+    rs: ReactionSet,
+    lay: Layout,
+    layer: int,
+    j: int,
+    initial: dict[str, float],
+    opts: dict,
+) -> None:
+    """Hidden unit ``j`` of ``layer``: activation and derivative (modules ``activation``,
+    ``derivative``); ``opts`` holds ``activation``, ``kappa``, ``k_cancel``, ``k_switch``
+    (more keys are ignored).
+    The ReLU switch's ``Doff`` starts at 1 in ``initial``."""
+    z, x = lay.pre(layer, j), lay.unit_in(layer + 1, j)
+    if opts["activation"] == "smooth":
+        smooth_activation(rs, z, x, SOURCE, "activation")
+        smooth_derivative(
+            rs, x, f"D{layer}_{j}", f"Q{layer}_{j}", SOURCE, "derivative", opts["kappa"]
+        )
+        return
+    relu_activation(rs, z, x, f"Xb{layer}_{j}", "activation", opts["k_cancel"])
+    relu_derivative_switch(
+        rs, x, f"D{layer}_{j}", f"Doff{layer}_{j}", "derivative", opts["k_switch"]
+    )
+    initial[f"Doff{layer}_{j}"] = 1.0
+
+
+def add_forward(
+    rs: ReactionSet, lay: Layout, rng: np.random.Generator, net: dict[str, dict], opts: dict
+) -> None:
+    """Forward pass, layer by layer: each unit's pre-activation, then (hidden units) its
+    activation and derivative; weights drawn from N(0, 1/fan_in) by ``rng``.
+
+    ``net`` collects ``initial`` and ``parameters``; ``opts`` holds ``activation``,
+    ``h``, ``kappa``, ``k_cancel``, ``k_switch`` and ``k_rail``.  The smooth
+    activation's source ``Hsrc`` starts at h.
+    """
+    for layer in range(1, lay.n_layers + 1):
+        n_in, n_out = lay.sizes[layer - 1], lay.sizes[layer]
         w0 = rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)
         for j in range(1, n_out + 1):
-            z = pre(layer, j)
-            for i in range(1, n_in + 1):
-                w = f"W{layer}_{j}_{i}"
-                parameters[w] = rails(w)
-                initial[rail(w, 1)], initial[rail(w, -1)] = signed(w0[j - 1, i - 1])
-                for s in signs:
-                    rs.catalytic([rail(w, s), unit_in(layer, i)], rail(z, s), 1.0, "forward")
-            b = f"B{layer}_{j}"
-            parameters[b] = rails(b)
-            initial[rail(b, 1)], initial[rail(b, -1)] = 0.0, 0.0
-            for s in signs:
-                rs.catalytic([rail(b, s)], rail(z, s), 1.0, "forward")
-            decay_rails(z, None, "forward")
-            cancel(z, "forward")
-            if layer < n_layers:
-                x = unit_in(layer + 1, j)
-                if activation == "smooth":
-                    activations.smooth_activation(rs, z, x, SOURCE, "activation")
-                    activations.smooth_derivative(
-                        rs, x, f"D{layer}_{j}", f"Q{layer}_{j}", SOURCE, "derivative", kappa
-                    )
-                else:
-                    activations.relu_activation(rs, z, x, f"Xb{layer}_{j}", "activation", k_cancel)
-                    activations.relu_derivative_switch(
-                        rs, x, f"D{layer}_{j}", f"Doff{layer}_{j}", "derivative", k_switch
-                    )
-                    initial[f"Doff{layer}_{j}"] = 1.0
-    if activation == "smooth":
-        initial[SOURCE] = h
+            add_pre_activation(rs, lay, layer, j, w0, net, opts["k_rail"])
+            if layer < lay.n_layers:
+                add_activation(rs, lay, layer, j, net["initial"], opts)
+    if opts["activation"] == "smooth":
+        net["initial"][SOURCE] = opts["h"]
 
-    # ---------------------------------------------------------------- error
-    for k in range(1, sizes[-1] + 1):
+
+def add_error(rs: ReactionSet, lay: Layout, k_rail: float) -> None:
+    """Error E_k = O_k − Y_k (module ``error``); routed, its rails decay into ``EA_k``."""
+    for k in range(1, lay.sizes[-1] + 1):
         o, e = f"O{k}", f"E{k}"
-        for s in signs:
+        for s in SIGNS:
             rs.catalytic([rail(o, s)], rail(e, s), 1.0, "error")
         rs.catalytic([f"Y{k}"], rail(e, -1), 1.0, "error")
-        decay_rails(e, f"EA{k}" if routed else None, "error")
+        decay_rails(rs, e, f"EA{k}" if lay.routed else None, "error")
         rs.add(rails(e), [], max(k_rail, 1.0), "error")
-        if routed:
+        if lay.routed:
             rs.add([f"EA{k}"], [], 1.0, "error")
 
-    # ---------------------------------------------------------------- backpropagation
-    for layer in range(n_layers - 1, 0, -1):
-        for j in range(1, sizes[layer] + 1):
-            sname, vname, dname = f"S{layer}_{j}", f"V{layer}_{j}", f"D{layer}_{j}"
-            for k in range(1, sizes[layer + 1] + 1):
-                w = f"W{layer + 1}_{k}_{j}"
-                if routed:
-                    # |δ_k|·|w| made by one reaction per rail of w, then routed to the
-                    # rail of S given by the signs of w and δ_k (product species P)
-                    above, prod = sign_of(layer + 1, k), f"P{layer}_{j}_{k}"
-                    for s in signs:
-                        rs.catalytic(
-                            [size_of(layer + 1, k), rail(w, s)], rail(prod, s), 1.0, "backprop"
-                        )
-                        for r in signs:
-                            rs.add(
-                                [rail(prod, s), rail(above, r)],
-                                [rail(above, r), rail(sname, s * r)],
-                                k_route,
-                                "backprop",
-                            )
-                    continue
-                for s in signs:
-                    for r in signs:
-                        rs.catalytic(
-                            [rail(w, s), rail(delta(layer + 1, k), r)],
-                            rail(sname, s * r),
-                            1.0,
-                            "backprop",
-                        )
-            cancel(sname, "backprop")
-            if not routed:
-                decay_rails(sname, None, "backprop")
-                for s in signs:
-                    rs.catalytic([dname, rail(sname, s)], rail(vname, s), 1.0, "backprop")
-                decay_rails(vname, None, "backprop")
-                cancel(vname, "backprop")
-                continue
-            # |S| from the rails' decay flux, then VA = σ′ |S| (unsigned); the sign of
-            # the delta stays on the rails of S
-            sa, va = f"SA{layer}_{j}", f"VA{layer}_{j}"
-            decay_rails(sname, sa, "backprop")
-            rs.add([sa], [], 1.0, "backprop")
-            rs.catalytic([dname, sa], va, 1.0, "backprop")
-            rs.add([va], [], 1.0, "backprop")
 
-    # ---------------------------------------------------------------- training (slow)
-    def train(param: str, catalysts: list[str], layer: int, j: int) -> None:
-        """Slow reactions moving ``param`` by −η·delta·Π(catalysts)."""
-        if routed:
-            token = f"T{param}"
-            rs.catalytic([size_of(layer, j), *catalysts], token, eta, "training")
-            sign = sign_of(layer, j)
-            for s in signs:
+def add_backprop_sums(rs: ReactionSet, lay: Layout, layer: int, j: int, k_route: float) -> None:
+    """Back-propagated sum S_j of hidden unit ``j`` of ``layer`` over the units above.
+
+    Routed: |δ_k|·|w| made by one reaction per rail of w (product species P), then
+    routed to the rail of S given by the signs of w and δ_k.  Direct: four catalytic
+    reactions ``W^s + δ^r -> … + S^(s·r)``.
+    """
+    sname = f"S{layer}_{j}"
+    for k in range(1, lay.sizes[layer + 1] + 1):
+        w = f"W{layer + 1}_{k}_{j}"
+        if not lay.routed:
+            for s in SIGNS:
+                for r in SIGNS:
+                    rs.catalytic(
+                        [rail(w, s), rail(lay.delta(layer + 1, k), r)],
+                        rail(sname, s * r),
+                        1.0,
+                        "backprop",
+                    )
+            continue
+        above, prod = lay.sign_of(layer + 1, k), f"P{layer}_{j}_{k}"
+        for s in SIGNS:
+            rs.catalytic([lay.size_of(layer + 1, k), rail(w, s)], rail(prod, s), 1.0, "backprop")
+            for r in SIGNS:
                 rs.add(
-                    [token, rail(sign, s)], [rail(sign, s), rail(param, -s)], k_route, "training"
+                    [rail(prod, s), rail(above, r)],
+                    [rail(above, r), rail(sname, s * r)],
+                    k_route,
+                    "backprop",
                 )
-        else:
-            for s in signs:
-                rs.catalytic(
-                    [rail(delta(layer, j), s), *catalysts], rail(param, -s), eta, "training"
-                )
-        rs.add(rails(param), [], 1.0, "weight-cancel")
 
-    for layer in range(1, n_layers + 1):
-        for j in range(1, sizes[layer] + 1):
-            for i in range(1, sizes[layer - 1] + 1):
-                train(f"W{layer}_{j}_{i}", [unit_in(layer, i)], layer, j)
-            train(f"B{layer}_{j}", [], layer, j)
 
-    phases = {
-        "inference": ("forward", "activation"),
-        "settle": ("forward", "activation", "derivative", "error", "backprop"),
-    }
-    # Transient: everything the host may reset (not parameters, the source or the
-    # baseline's conserved derivative switch D + Doff).
+def add_backprop_delta(rs: ReactionSet, lay: Layout, layer: int, j: int, k_rail: float) -> None:
+    """Delta of hidden unit ``j`` of ``layer`` from its sum S_j and derivative D_j.
+
+    Direct: signed V = σ′ S.  Routed: |S| from the rails' decay flux into SA, then
+    VA = σ′ |S| (unsigned); the sign of the delta stays on the rails of S.
+    """
+    sname, vname, dname = f"S{layer}_{j}", f"V{layer}_{j}", f"D{layer}_{j}"
+    cancel_rails(rs, sname, "backprop", k_rail)
+    if not lay.routed:
+        decay_rails(rs, sname, None, "backprop")
+        for s in SIGNS:
+            rs.catalytic([dname, rail(sname, s)], rail(vname, s), 1.0, "backprop")
+        decay_rails(rs, vname, None, "backprop")
+        cancel_rails(rs, vname, "backprop", k_rail)
+        return
+    sa, va = f"SA{layer}_{j}", f"VA{layer}_{j}"
+    decay_rails(rs, sname, sa, "backprop")
+    rs.add([sa], [], 1.0, "backprop")
+    rs.catalytic([dname, sa], va, 1.0, "backprop")
+    rs.add([va], [], 1.0, "backprop")
+
+
+def add_backprop(rs: ReactionSet, lay: Layout, k_rail: float, k_route: float) -> None:
+    """Back-propagated sums and deltas of every hidden unit, top layer first."""
+    for layer in range(lay.n_layers - 1, 0, -1):
+        for j in range(1, lay.sizes[layer] + 1):
+            add_backprop_sums(rs, lay, layer, j, k_route)
+            add_backprop_delta(rs, lay, layer, j, k_rail)
+
+
+def add_parameter_training(
+    rs: ReactionSet,
+    lay: Layout,
+    param: str,
+    catalysts: list[str],
+    unit: tuple[int, int],
+    rates: tuple[float, float],
+) -> None:
+    """Slow reactions moving ``param`` by −η·delta·Π(catalysts) (module ``training``),
+    then its rail cancellation (``weight-cancel``).
+
+    ``unit`` is the (layer, j) whose delta drives the update; ``rates`` is
+    (η, k_route).  Routed: tokens ``T<param>`` at η, routed to the rail opposite the
+    delta's sign at k_route.  Direct: ``δ^s + … -> … + param^(−s)`` at η.
+    """
+    (layer, j), (eta, k_route) = unit, rates
+    if lay.routed:
+        token = f"T{param}"
+        rs.catalytic([lay.size_of(layer, j), *catalysts], token, eta, "training")
+        sign = lay.sign_of(layer, j)
+        for s in SIGNS:
+            rs.add([token, rail(sign, s)], [rail(sign, s), rail(param, -s)], k_route, "training")
+    else:
+        for s in SIGNS:
+            rs.catalytic(
+                [rail(lay.delta(layer, j), s), *catalysts], rail(param, -s), eta, "training"
+            )
+    rs.add(rails(param), [], 1.0, "weight-cancel")
+
+
+def add_training(rs: ReactionSet, lay: Layout, eta: float, k_route: float) -> None:
+    """Training reactions of every weight and bias, layer by layer."""
+    rates = (eta, k_route)
+    for layer in range(1, lay.n_layers + 1):
+        for j in range(1, lay.sizes[layer] + 1):
+            unit = (layer, j)
+            for i in range(1, lay.sizes[layer - 1] + 1):
+                w, u = f"W{layer}_{j}_{i}", lay.unit_in(layer, i)
+                add_parameter_training(rs, lay, w, [u], unit, rates)
+            add_parameter_training(rs, lay, f"B{layer}_{j}", [], unit, rates)
+
+
+def transient_of(
+    rs: ReactionSet, parameters: dict[str, tuple[str, str]], lay: Layout, activation: str
+) -> list[str]:
+    """Everything the host may reset: not the parameters, the source or the ReLU
+    baseline's conserved derivative switch D + Doff (sorted)."""
     held = {r for p in parameters for r in rails(p)} | {SOURCE}
     if activation == "relu":
         held |= {
             f"{s}{layer}_{j}"
             for s in ("D", "Doff")
-            for layer in range(1, n_layers)
-            for j in range(1, sizes[layer] + 1)
+            for layer in range(1, lay.n_layers)
+            for j in range(1, lay.sizes[layer] + 1)
         }
-    transient = sorted({s for r in rs.reactions for s in r.reactants + r.products} - held)
-    name = "kang-kim-" + "-".join(map(str, sizes)) + ("" if activation == "smooth" else "-relu")
-    return NeuralCRN(
-        name=name,
-        reactions=rs.reactions,
-        modules=rs.modules,
-        phases=phases,
-        initial=initial,
-        parameters=parameters,
-        inputs=[f"X{i}" for i in range(1, sizes[0] + 1)],
-        targets=[f"Y{k}" for k in range(1, sizes[-1] + 1)],
-        outputs=[f"O{k}" for k in range(1, sizes[-1] + 1)],
-        transient=transient,
-        meta={
-            "family": "kang-kim",
-            "layers": sizes,
-            "activation": activation,
-            "h": h,
-            "eta": eta,
-            "kappa": kappa,
-            "k_rail": k_rail,
-            "updates": updates,
-            "k_route": k_route,
-        },
-    )
+    return sorted({s for r in rs.reactions for s in r.reactants + r.products} - held)

@@ -12,8 +12,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from ..crn import CRN, Reaction
-from ..errors import DsdcrnError
+from dsdcrn.errors import DsdcrnError
+from dsdcrn.model.crn import Reaction
+from dsdcrn.options import UNIT_NM
 
 __all__ = ["NeuralCRN", "ReactionSet", "rail", "rails", "signed"]
 
@@ -162,21 +163,7 @@ class NeuralCRN:
                 lines.append(f"  phase {phase}: {', '.join(mods)}")
         return "\n".join(lines)
 
-    def to_crn(self, unit_nM: float = 10.0, phase: str = "all") -> CRN:
-        """The formal CRN of ``phase`` with initial concentrations in nM.
-
-        ``unit_nM`` is the concentration of one formal unit (nM).  Rate constants stay
-        in formal units; :func:`dsdcrn.crn.physical_rate` converts them.
-        """
-        crn = CRN(
-            reactions=list(self.in_phase(phase)),
-            initial={s: v * unit_nM for s, v in self.initial.items() if v > 0},
-            name=self.name.replace("-", "_"),
-            source=f"<{self.name}>",
-        )
-        return crn
-
-    def to_text(self, unit_nM: float = 10.0, phase: str = "all") -> str:
+    def to_text(self, unit_nM: float = UNIT_NM, phase: str = "all") -> str:
         """The CRN of ``phase`` in the Nuskell/crnverifier syntax, grouped by module.
 
         Comments give the builder, counts and each module's phases; initial

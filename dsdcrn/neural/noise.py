@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import DsdcrnError, SimulationBoundError
-from ..io import write_folder
-from .experiment import train_task
-from .tasks import Task, load_task
+from dsdcrn.errors import DsdcrnError, SimulationBoundError
+from dsdcrn.io import write_folder
+from dsdcrn.neural.experiment import train_task
+from dsdcrn.neural.tasks import Task, load_task
 
 __all__ = ["NoiseSweep", "noise_sweep"]
 

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ..errors import DsdcrnError, SimulationBoundError
-from ..kinetics import DeadlinePassed, MassAction
-from .network import NeuralCRN, rails
+from dsdcrn.errors import DsdcrnError, SimulationBoundError
+from dsdcrn.kinetics.massaction import DeadlinePassed, MassAction
+from dsdcrn.neural.network import NeuralCRN, rails
 
 __all__ = ["Machine", "Step"]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import DsdcrnError
+from dsdcrn.errors import DsdcrnError
 
 __all__ = ["TASKS", "Task", "load_task"]
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DsdcrnError
-from . import kang_kim, nagipogu_reif
-from .network import NeuralCRN, rail, signed
-from .protocol import Machine, Step
+from dsdcrn.errors import DsdcrnError
+from dsdcrn.neural import kang_kim, nagipogu_reif
+from dsdcrn.neural.network import NeuralCRN, rail, signed
+from dsdcrn.neural.protocol import Machine, Step
 
 __all__ = ["KangKimModel", "NagipoguReifModel", "PROTOCOLS", "perturb_rates"]
 

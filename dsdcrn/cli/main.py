@@ -1,0 +1,677 @@
+"""The ``dsdcrn`` command line: one subcommand a pipeline stage, and ``build`` for all.
+
+Every subcommand takes a formal CRN file (default: the built-in neuron circuit).
+Errors print one line, ``dsdcrn: error: ...``, and exit with status 2.  Output
+locations are checked before any work (:mod:`dsdcrn.io`): an output folder that holds
+files dsdcrn did not write is refused, an earlier dsdcrn output is replaced only with
+``--force``, and every output is written to a temporary name and renamed, so a
+failure or a signal (SIGINT, SIGTERM, SIGHUP) leaves nothing half-written.  A
+verification that does not prove the circuit correct exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from dsdcrn import __version__
+from dsdcrn.circuits import DEFAULT, nagipogu_reif_neuron
+from dsdcrn.cli.neural import add_parsers as add_neural_parsers
+from dsdcrn.errors import DsdcrnError
+from dsdcrn.io import (
+    Interrupted,
+    check_output_file,
+    claim_folder,
+    emit,
+    install_signal_handlers,
+)
+from dsdcrn.model.crn import CRN, read_crn
+from dsdcrn.options import METHODS, BuildOptions, CheckOptions, DesignOptions, EnumerationOptions
+from dsdcrn.progress import terminal_bar
+from dsdcrn.validate import (
+    fraction,
+    int_at_least,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    weight_item,
+)
+
+_B, _D, _E, _C = BuildOptions(), DesignOptions(), EnumerationOptions(), CheckOptions()
+
+
+def _emit(text: str, out: str | None) -> None:
+    emit(text, out)
+
+
+def _load(args) -> CRN:
+    if args.crn is None:
+        crn = nagipogu_reif_neuron(unit_nM=getattr(args, "unit_nM", 10.0))
+    else:
+        crn = read_crn(args.crn, args.init)
+    if not crn.reactions:
+        raise DsdcrnError(f"{crn.source}: no reactions")
+    return crn
+
+
+def _crn_args(p: argparse.ArgumentParser, scheme: bool = True) -> None:
+    p.add_argument("crn", nargs="?", help=f"formal CRN file (default: built-in {DEFAULT})")
+    p.add_argument("--init", help="file of initial concentrations ('A @initial 10', nM)")
+    if scheme:
+        p.add_argument("--scheme", default=_B.scheme, help="scheme name or path to a scheme .py")
+        p.add_argument(
+            "--fuel-nM", type=positive_float, default=_B.fuel_nM, help="fuel concentration, nM"
+        )
+
+
+def _enum_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("enumeration bounds (peppercorn)")
+    g.add_argument(
+        "--max-complexes", type=positive_int, default=_E.max_complex_count, help="complexes"
+    )
+    g.add_argument(
+        "--max-reactions",
+        type=positive_int,
+        default=_E.max_reaction_count,
+        help="detailed reactions",
+    )
+    g.add_argument(
+        "--max-complex-size",
+        type=positive_int,
+        default=_E.max_complex_size,
+        help="strands in one complex",
+    )
+    g.add_argument(
+        "--release-cutoff",
+        type=positive_int,
+        default=_E.release_cutoff,
+        help="nt; shorter helices melt",
+    )
+    g.add_argument("--allow-remote", action="store_true", help="allow remote toehold binding")
+    g.add_argument("--enum-timeout", type=positive_float, default=_E.timeout_s, help="s")
+    g.add_argument(
+        "--modular",
+        action="store_true",
+        help="enumerate one formal reaction at a time, each gate shape once (large circuits)",
+    )
+    g.add_argument(
+        "--no-shape-cache",
+        action="store_true",
+        help="with --modular: enumerate every module, not each shape once (for comparison)",
+    )
+    g.add_argument(
+        "--enum-jobs",
+        type=positive_int,
+        default=_B.enum_jobs,
+        help="with --modular: worker processes (default: all cores)",
+    )
+
+
+def _design_args(p: argparse.ArgumentParser, candidates: int = _B.candidates) -> None:
+    g = p.add_argument_group("sequence design")
+    g.add_argument(
+        "--seed", type=nonnegative_int, default=_B.seed, help="seed of the sequence design"
+    )
+    g.add_argument(
+        "--toehold-dG", type=positive_float, default=_D.toehold_dG, help="toehold target, kcal/mol"
+    )
+    g.add_argument(
+        "--toehold-dev",
+        type=positive_float,
+        default=_D.toehold_dev,
+        help="allowed deviation, kcal/mol",
+    )
+    g.add_argument(
+        "--toehold-maxspurious",
+        type=fraction,
+        default=_D.toehold_maxspurious,
+        help="stickydesign's spurious limit, fraction of the target (default 0.4, relaxed "
+        "to at most 0.6 only if too few toeholds exist)",
+    )
+    g.add_argument(
+        "--salt-M",
+        type=positive_float,
+        default=_D.salt_M,
+        help="Na+, M (default ViennaRNA's 1.021 M)",
+    )
+    g.add_argument(
+        "--four-letter",
+        action="store_true",
+        help="use A, C, G and T in every domain (default: Piperine's A/C/T code)",
+    )
+    g.add_argument(
+        "--candidates",
+        type=positive_int,
+        default=candidates,
+        help=f"candidate designs; the meta-ranked best is kept (default {candidates})",
+    )
+    g.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=_B.jobs,
+        help="processes for candidates and scoring (default: all cores; same result)",
+    )
+    g.add_argument(
+        "--weight",
+        action="append",
+        type=weight_item,
+        default=[],
+        metavar="METRIC=W",
+        help="meta-ranking weight (percent) of a metric, e.g. 'TSI max=40' (repeatable)",
+    )
+
+
+def _weights(args) -> dict[str, float] | None:
+    """Default meta-ranking weights with the ``--weight`` overrides, or None."""
+    if not args.weight:
+        return None
+    from dsdcrn.design.ranking import DEFAULT_WEIGHTS
+
+    weights = dict(DEFAULT_WEIGHTS)
+    for item in args.weight:
+        name, sep, value = item.rpartition("=")
+        name = name.strip()
+        if not sep or name not in weights:
+            raise DsdcrnError(
+                f"--weight {item!r}: expected METRIC=W with METRIC one of "
+                + ", ".join(sorted(weights))
+            )
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise DsdcrnError(f"--weight {item!r}: {value!r} is not a number") from None
+    return weights
+
+
+def _build_options(args, **extra) -> BuildOptions:
+    """BuildOptions from the shared design arguments (and ``extra`` fields)."""
+    design = DesignOptions(
+        toehold_dG=args.toehold_dG,
+        toehold_dev=args.toehold_dev,
+        toehold_maxspurious=args.toehold_maxspurious,
+        salt_M=args.salt_M,
+        three_letter=not args.four_letter,
+    )
+    return BuildOptions(
+        seed=args.seed,
+        design=design,
+        candidates=args.candidates,
+        jobs=args.jobs,
+        weights=_weights(args),
+        **extra,
+    )
+
+
+def _kinetics_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--unit-nM", type=positive_float, default=_B.unit_nM, help="formal unit concentration, nM"
+    )
+    p.add_argument(
+        "--duration", type=positive_float, default=_B.duration, help="formal time units to simulate"
+    )
+
+
+def _enum_options(args) -> EnumerationOptions:
+    return EnumerationOptions(
+        max_complex_size=args.max_complex_size,
+        max_complex_count=args.max_complexes,
+        max_reaction_count=args.max_reactions,
+        release_cutoff=args.release_cutoff,
+        reject_remote=not args.allow_remote,
+        timeout_s=args.enum_timeout,
+    )
+
+
+def _check_options(args) -> CheckOptions:
+    """The enumeration and verification settings (:class:`dsdcrn.options.CheckOptions`)."""
+    return CheckOptions(
+        enumeration=_enum_options(args),
+        methods=_methods(args) if hasattr(args, "methods") else ("crn-bisimulation",),
+        timeout_s=getattr(args, "verify_timeout", _C.timeout_s),
+        modular=args.modular,
+        jobs=args.enum_jobs,
+        shape_cache=not args.no_shape_cache,
+    )
+
+
+def _verify_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help=f"comma-separated verification methods (default {','.join(METHODS)})",
+    )
+    p.add_argument(
+        "--verify-timeout", type=positive_float, default=_C.timeout_s, help="s per method"
+    )
+
+
+def _methods(args) -> tuple[str, ...]:
+    methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
+    bad = [m for m in methods if m not in METHODS]
+    if bad:
+        raise DsdcrnError(
+            f"unknown verification method {bad[0]!r}; choose from {', '.join(METHODS)}"
+        )
+    return methods
+
+
+def _compiled(args):
+    from dsdcrn.compile.translate import compile_crn
+
+    crn = _load(args)
+    return crn, compile_crn(crn, args.scheme, fuel_nM=args.fuel_nM)
+
+
+def _show_rewrite(system) -> None:
+    """Print the CRN rewrite (if the scheme needed one) to stderr."""
+    if system.rewrite is not None:
+        print(system.rewrite.to_comment(prefix="").rstrip(), file=sys.stderr)
+
+
+def cmd_build(args) -> None:
+    from dsdcrn.output.designfolder import write_design
+    from dsdcrn.pipeline import build
+
+    crn = _load(args)
+    opts = _build_options(
+        args,
+        scheme=args.scheme,
+        fuel_nM=args.fuel_nM,
+        unit_nM=args.unit_nM,
+        duration=args.duration,
+        verify_methods=_methods(args),
+        verify_timeout_s=args.verify_timeout,
+        enumeration=_enum_options(args),
+        modular=args.modular,
+        enum_jobs=args.enum_jobs,
+        shape_cache=not args.no_shape_cache,
+        order_anyway=args.order_anyway,
+    )
+    b = build(crn, opts, progress=not args.quiet, on_progress=terminal_bar())
+    out = write_design(b, args.output, force=args.force)
+    v, f = b.verification, b.fidelity
+    line = (
+        f"{crn.name}: {len(crn.reactions)} formal reactions -> {b.counts.strands} strands, "
+        f"{b.counts.nucleotides} nt; verification: "
+        + ", ".join(f"{r.method} {r.verdict}" for r in v.results)
+    )
+    if f is not None:
+        line += f"; kinetics max relative error {f.max_rel_error:.1%}"
+    print(line + f"; design folder: {out}")
+    if not b.verified:
+        print(
+            f"dsdcrn: verification did not prove the circuit correct; see {out}/report.md"
+            + ("" if b.best is not None else " (no order sheet written; --order-anyway)"),
+            file=sys.stderr,
+        )
+        sys.exit(1)
+
+
+def cmd_compile(args) -> None:
+    crn, system = _compiled(args)
+    _show_rewrite(system)
+    if args.rewritten:
+        text = system.rewrite.to_text() if system.rewrite is not None else crn.to_text()
+        _emit(text, args.rewritten)
+    if args.vdsd:
+        from dsdcrn.compile.visualdsd import to_visual_dsd
+
+        _emit(to_visual_dsd(system), args.vdsd)
+    _emit(system.to_pil(), args.output)
+
+
+def cmd_enumerate(args) -> None:
+    from dsdcrn.stages import enumerate_checked
+
+    _, system = _compiled(args)
+    _emit(enumerate_checked(system, _check_options(args), progress=True)[0].to_pil(), args.output)
+
+
+def cmd_verify(args) -> None:
+    from dsdcrn.stages import enumerate_and_verify
+
+    opts = _check_options(args)
+    crn, system = _compiled(args)
+    _show_rewrite(system)
+    spec = read_crn(args.spec) if args.spec else crn
+    checked = enumerate_and_verify(crn, system, opts, spec=spec, progress=True)
+    v = checked.verification
+    for r in v.results:
+        line = f"{r.method}: {r.verdict} ({r.seconds:.2f} s)"
+        if r.counterexample:
+            line += f"; counterexample: {r.counterexample}"
+        elif r.verdict is None or checked.modular is not None:
+            line += f"; {r.detail}"
+        print(line)
+    if v.known_issue_note:
+        print(f"known issue of scheme {system.scheme}: {v.known_issue_note}")
+    if args.output:
+        _emit(json.dumps(v.to_json_dict(), indent=2) + "\n", args.output)
+    if v.verdict is not True or any(r.verdict is False for r in v.results):
+        sys.exit(1)
+
+
+def cmd_design(args) -> None:
+    from dsdcrn.design.candidates import best_of
+    from dsdcrn.design.ordering import fasta
+    from dsdcrn.output.designfolder import write_sequence_folder
+
+    if args.crn is not None and str(args.crn).endswith(".pil"):
+        from dsdcrn.design.pil import read_pil
+        from dsdcrn.validate import read_text_file
+
+        problem = read_pil(args.crn, args.toehold_max_nt)
+        pil, roles = read_text_file(args.crn, "PIL"), None
+    else:
+        from dsdcrn.pipeline import design_problem
+
+        _, system = _compiled(args)
+        problem = design_problem(system)
+        pil, roles = system.to_pil(), {c.name: c.role for c in system.complexes}
+    opts = _build_options(args)
+    best = best_of(
+        problem,
+        n=opts.candidates,
+        seed=opts.seed,
+        jobs=opts.jobs,
+        design_options=opts.design,
+        weights=opts.weights,
+        progress=terminal_bar(),
+    )
+    w = best.winner
+    m = w.scores.metrics
+    print(
+        f"best of {len(best.candidates)}: candidate {w.index} (seed {w.seed}); "
+        f"{len(problem.strands)} strands; BN% max {m['BN% max']:.1f}; "
+        f"strongest unintended dimer {m['Dimer dG min']:.1f} kcal/mol; "
+        f"toehold dG error {m['dG error']:.2f} kcal/mol",
+        file=sys.stderr,
+    )
+    if args.output:
+        out = write_sequence_folder(problem, best, args.output, pil, roles, force=args.force)
+        print(f"wrote design folder {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(fasta(w.design, list(problem.strands)))
+
+
+def cmd_simulate(args) -> None:
+    from dsdcrn.kinetics.fidelity import simulate_fidelity
+    from dsdcrn.stages import enumerate_and_verify
+
+    crn, system = _compiled(args)
+    opts = _check_options(args)
+    opts.module_copies = True  # the kinetics need every species interpreted
+    checked = enumerate_and_verify(crn, system, opts, progress=True)
+    v = checked.verification
+    if v.verdict is not True:
+        raise DsdcrnError(
+            f"{crn.source}: CRN bisimulation did not prove the circuit correct "
+            f"({v.results[0].counterexample or v.results[0].detail}); nothing to simulate"
+        )
+    f = simulate_fidelity(
+        crn,
+        checked.enumerated,
+        v.full_interpretation,
+        args.unit_nM,
+        args.duration,
+        plot=args.output,
+    )
+    print(f"time unit {f.time_unit_s:.1f} s, simulated {f.t_end_s:.0f} s")
+    for s, m in f.metrics.items():
+        print(
+            f"{s}: peak {m['peak_nM']:.3g} nM, RMSE {m['rmse_nM']:.3g} nM, "
+            f"max relative error {m['max_rel_error']:.2%}"
+        )
+
+
+def cmd_count(args) -> None:
+    from dsdcrn.compile.counts import count
+
+    _, system = _compiled(args)
+    c = count(system)
+    if args.json:
+        print(json.dumps(c.to_json_dict(), indent=2))
+    else:
+        print(c.table())
+        print(f"\n{c.strands} strands, {c.complexes} complexes, {c.nucleotides} nt to synthesise")
+
+
+def cmd_compare(args) -> None:
+    from dsdcrn.compare import compare_schemes, table, to_csv
+    from dsdcrn.compile.translate import available_schemes, load_scheme
+
+    crn = _load(args)
+    schemes = [x.strip() for x in args.schemes.split(",") if x.strip()]
+    if schemes == ["all"]:
+        schemes = available_schemes()
+    for name in schemes:
+        load_scheme(name)  # an unknown scheme ends the command here, before any work
+    opts = _check_options(args)
+    rows = compare_schemes(
+        crn, schemes, opts, progress=lambda line: print(line, file=sys.stderr, flush=True)
+    )
+    print(table(rows, opts.methods))
+    if args.csv:
+        _emit(to_csv(rows, opts.methods), args.csv)
+
+
+def cmd_schemes(args) -> None:
+    from dsdcrn.compile.rewrite import describe_arities
+    from dsdcrn.compile.translate import available_schemes, load_scheme
+
+    for name in available_schemes():
+        mod = load_scheme(name)
+        line = f"{name}: {mod.REFERENCE}; builds {describe_arities(mod)} natively"
+        if getattr(mod, "KNOWN_ISSUES", ""):
+            line += " (known issues: see its docstring)"
+        print(line)
+
+
+def cmd_default(args) -> None:
+    _emit(nagipogu_reif_neuron(unit_nM=args.unit_nM).to_text(), args.output)
+
+
+def _force_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an earlier dsdcrn output folder at -o (never a folder holding other files)",
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (exit status 2), like the rest."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"dsdcrn: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_build(sub) -> None:
+    b = sub.add_parser("build", help="run the whole pipeline and write a design folder")
+    _crn_args(b)
+    b.add_argument("-o", "--output", help="design folder (default designs/<crn name>)")
+    _force_arg(b)
+    b.add_argument(
+        "--order-anyway",
+        action="store_true",
+        help="design sequences and write the order sheet even when verification does not "
+        "prove the circuit correct",
+    )
+    _design_args(b)
+    _kinetics_args(b)
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    _verify_args(b)
+    _enum_args(b)
+    b.set_defaults(func=cmd_build)
+
+
+def _add_stages(sub) -> None:
+    """``compile``, ``enumerate``, ``verify``, ``simulate`` and ``count``."""
+    c = sub.add_parser("compile", help="translate a formal CRN to a domain-level PIL")
+    _crn_args(c)
+    c.add_argument("-o", "--output", help="PIL file (default: stdout)")
+    c.add_argument(
+        "--rewritten", metavar="FILE", help="also write the CRN the scheme builds (.crn)"
+    )
+    c.add_argument("--vdsd", metavar="FILE", help="also write a Visual DSD file (.dna)")
+    c.set_defaults(func=cmd_compile)
+
+    e = sub.add_parser("enumerate", help="compile and enumerate with peppercorn")
+    _crn_args(e)
+    e.add_argument("-o", "--output", help="enumerated PIL file (default: stdout)")
+    _enum_args(e)
+    e.set_defaults(func=cmd_enumerate)
+
+    v = sub.add_parser("verify", help="compile, enumerate and verify against the formal CRN")
+    _crn_args(v)
+    v.add_argument("--spec", help="verify against this formal CRN instead of the compiled one")
+    v.add_argument("-o", "--output", help="verification JSON file")
+    _verify_args(v)
+    _enum_args(v)
+    v.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("simulate", help="simulate formal CRN and DSD circuit side by side")
+    _crn_args(s)
+    _kinetics_args(s)
+    s.add_argument("--verify-timeout", type=positive_float, default=_C.timeout_s, help="s")
+    s.add_argument("-o", "--output", help="PNG plot")
+    _enum_args(s)
+    s.set_defaults(func=cmd_simulate)
+
+    n = sub.add_parser("count", help="strands, complexes and nucleotides of a compiled CRN")
+    _crn_args(n)
+    n.add_argument("--json", action="store_true")
+    n.set_defaults(func=cmd_count)
+
+
+def _add_design(sub) -> None:
+    d = sub.add_parser(
+        "design",
+        help="design scored, ranked sequences for a formal CRN or a domain-level .pil file",
+    )
+    _crn_args(d)
+    _design_args(d, candidates=4)
+    d.add_argument(
+        "--toehold-max-nt",
+        type=int_at_least(4),
+        default=9,
+        help="in a .pil input, domains of 4 to this many nt are toeholds (default 9)",
+    )
+    d.add_argument(
+        "-o",
+        "--output",
+        help="design folder (sequences, order sheet, scores); default: FASTA on stdout",
+    )
+    _force_arg(d)
+    d.set_defaults(func=cmd_design)
+
+
+def _add_tools(sub) -> None:
+    """``compare``, ``schemes`` and ``default``."""
+    cp = sub.add_parser("compare", help="compare translation schemes on one formal CRN")
+    _crn_args(cp, scheme=False)
+    cp.add_argument(
+        "--schemes",
+        default="all",
+        help="comma-separated scheme names or paths (default: all built-in schemes)",
+    )
+    cp.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
+    _verify_args(cp)
+    _enum_args(cp)
+    cp.set_defaults(func=cmd_compare)
+
+    sub.add_parser("schemes", help="list the built-in translation schemes").set_defaults(
+        func=cmd_schemes
+    )
+    df = sub.add_parser("default", help="print the built-in default circuit's formal CRN")
+    df.add_argument("--unit-nM", type=positive_float, default=_B.unit_nM, help="nM per formal unit")
+    df.add_argument("-o", "--output")
+    df.set_defaults(func=cmd_default)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``dsdcrn`` argument parser, every subcommand included."""
+    p = _Parser(
+        prog="dsdcrn",
+        description="Compile formal CRNs into verified, sequence-designed DSD circuits.",
+    )
+    p.add_argument("--version", action="version", version=f"dsdcrn {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="debugging detail on stderr")
+    p.add_argument(
+        "-q", "--quiet", dest="quiet_all", action="store_true", help="no progress on stderr"
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    for add in (_add_build, _add_stages, _add_design, _add_tools, add_neural_parsers):
+        add(sub)
+    return p
+
+
+#: subcommands whose ``-o`` is a folder; the others write files
+FOLDER_COMMANDS = ("build", "design", "train", "noise")
+
+
+def _output_claim(args) -> contextlib.AbstractContextManager:
+    """Check every output location before any work; for an output folder, claim it
+    (:func:`dsdcrn.io.claim_folder`) for the whole run."""
+    if args.command == "build" and not args.output:
+        name = Path(args.crn).stem if args.crn else DEFAULT
+        args.output = str(Path("designs") / name)
+    if args.command in FOLDER_COMMANDS:
+        if not getattr(args, "output", None):
+            return contextlib.nullcontext()
+        return claim_folder(args.output, force=getattr(args, "force", False))
+    inputs = tuple(getattr(args, k, None) for k in ("crn", "init", "spec"))
+    for key in ("output", "rewritten", "vdsd", "csv"):
+        if getattr(args, key, None):
+            check_output_file(getattr(args, key), inputs)
+    return contextlib.nullcontext()
+
+
+class _StderrHandler(logging.Handler):
+    """Writes each record to whatever ``sys.stderr`` is at the time."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(self.format(record), file=sys.stderr, flush=True)
+        except Exception:  # logging must never raise
+            self.handleError(record)
+
+
+def _configure_logging(args) -> None:
+    """Progress (INFO) on stderr; ``-q`` shows warnings only, ``-v`` debugging detail."""
+    logger = logging.getLogger("dsdcrn")
+    for h in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+        logger.removeHandler(h)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.propagate = False
+    quiet = args.quiet_all or getattr(args, "quiet", False)
+    logger.setLevel(logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    _configure_logging(args)
+    install_signal_handlers()
+    try:
+        with _output_claim(args):
+            args.func(args)
+    except DsdcrnError as err:
+        print(f"dsdcrn: error: {err}", file=sys.stderr)
+        sys.exit(2)
+    except Interrupted as err:
+        print(f"dsdcrn: stopped by {err}; no partial output left", file=sys.stderr)
+        sys.exit(128 + err.signum)
+    except KeyboardInterrupt:
+        print("dsdcrn: interrupted; no partial output left", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Compilation: translation schemes, CRN rewrites, counts, Visual DSD export."""

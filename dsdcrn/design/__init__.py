@@ -1,0 +1,1 @@
+"""Sequence design: toeholds, long domains, scores, ranking, order sheets."""

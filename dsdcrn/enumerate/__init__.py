@@ -1,0 +1,1 @@
+"""Enumeration of domain-level systems with Peppercorn, whole or modular."""

@@ -1,0 +1,68 @@
+"""Independent jobs on a :class:`concurrent.futures.Executor`, bounded in wall-clock time.
+
+Modular enumeration and modular verification submit their shapes and module checks
+here: by default to a process pool of ``jobs`` workers (forked), or to any executor the
+caller passes (e.g. Dask's ``distributed.Client(...).get_executor()``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from dsdcrn.errors import EnumerationLimitError
+
+__all__ = ["JobRunner"]
+
+
+class JobRunner:
+    """Submits jobs to an executor, with a wall-clock bound over all of them.
+
+    Parameters
+    ----------
+    executor : the caller's executor, or None for a process pool of ``jobs`` workers
+        (owned, and shut down by :meth:`close`).
+    jobs : worker processes of the default pool.
+    deadline : :func:`time.monotonic` time (s) by which every job must have answered.
+    what : what the jobs are, for the time-out message.
+    """
+
+    def __init__(self, executor: Executor | None, jobs: int, deadline: float, what: str):
+        self.own = executor is None
+        self.executor = executor or ProcessPoolExecutor(
+            max_workers=max(1, jobs), mp_context=mp.get_context("fork")
+        )
+        self.deadline, self.what = deadline, what
+
+    def map(self, func: Callable, items: list) -> list:
+        """``func(*args)`` for every ``args`` in ``items``, in order.
+
+        Raises :class:`EnumerationLimitError` (after killing the owned pool) when the
+        deadline passes before every answer is in.
+        """
+        futures: list[Future] = [self.executor.submit(func, *args) for args in items]
+        out = []
+        for f in futures:
+            left = self.deadline - time.monotonic()
+            try:
+                out.append(f.result(timeout=max(left, 0.001)))
+            except FutureTimeout:
+                self.close(kill=True)
+                raise EnumerationLimitError(
+                    f"{self.what} exceeded its time-out; raise --enum-timeout or compile a "
+                    "smaller circuit"
+                ) from None
+        return out
+
+    def close(self, kill: bool = False) -> None:
+        """Shut the owned pool down (``kill``: its workers at once); a caller's
+        executor is left alone."""
+        if not self.own:
+            return
+        if kill and isinstance(self.executor, ProcessPoolExecutor):
+            for p in list(getattr(self.executor, "_processes", {}).values()):
+                p.kill()
+        self.executor.shutdown(wait=not kill, cancel_futures=True)

@@ -1,0 +1,1 @@
+"""Mass-action kinetics of formal CRNs and DSD implementations."""

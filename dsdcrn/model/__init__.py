@@ -1,0 +1,1 @@
+"""Plain data between the stages: formal CRNs and domain-level systems."""

@@ -1,0 +1,106 @@
+"""Every stage's settings, each default defined once.
+
+One options object a stage, validated where it enters (the command line's argument
+types, :mod:`dsdcrn.validate`); the command line, the Python API and the pipeline all
+take their defaults from here.  Units are in the field names or their comments.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+#: Verification methods, in the order they run; CRN bisimulation decides first.
+METHODS = ("crn-bisimulation", "pathway-decomposition", "integrated-hybrid")
+UNIT_NM = 10.0  # nM per formal unit of concentration
+FUEL_NM = 1000.0  # fuel (gate, helper) concentration, nM
+DURATION = 1.0  # formal time units simulated
+VERIFY_TIMEOUT_S = 120.0  # per verification method (whole system) or all modules, s
+MODULAR_JOBS = 2  # worker processes of the modular stages when called from Python
+
+
+def _all_cores() -> int:
+    return os.cpu_count() or 1
+
+
+@dataclass
+class EnumerationOptions:
+    """Peppercorn's bounds and settings (names as Peppercorn's command line uses them)."""
+
+    max_complex_size: int = 10  # strands in one complex
+    max_complex_count: int = 5000  # complexes enumerated before giving up
+    max_reaction_count: int = 20000  # detailed reactions enumerated before giving up
+    release_cutoff: int = 7  # nt; helices this short or shorter fall apart
+    reject_remote: bool = True  # no remote toehold binding (keeps gate-rich systems small)
+    timeout_s: float = 300.0  # wall-clock bound, s
+
+
+@dataclass
+class CheckOptions:
+    """How to enumerate and verify (:mod:`dsdcrn.stages`); times in s."""
+
+    enumeration: EnumerationOptions = field(default_factory=EnumerationOptions)
+    methods: tuple[str, ...] = METHODS
+    timeout_s: float = VERIFY_TIMEOUT_S  # per verification method
+    modular: bool = False
+    jobs: int = field(default_factory=_all_cores)  # with modular: worker processes
+    shape_cache: bool = True  # with modular: each gate shape enumerated once
+    # with modular: check each module with the history variants' copies too, so that its
+    # bisimulation interprets every species (what kinetics needs); slower
+    module_copies: bool = False
+
+
+@dataclass
+class DesignOptions:
+    """Sequence-design settings shared by every candidate
+    (:func:`dsdcrn.design.sequences.design_sequences`).
+
+    Units: kcal/mol for energies, °C, M Na+, nt, s; ``None`` picks the designer's default.
+    """
+
+    toehold_dG: float = 7.7  # target toehold binding energy magnitude, kcal/mol
+    toehold_dev: float = 0.5  # allowed deviation, kcal/mol
+    toehold_maxspurious: float | None = None  # fraction of toehold_dG; None: 0.4, relaxed
+    temperature_C: float = 25.0
+    salt_M: float | None = None  # M Na+; None: ViennaRNA's standard 1.021 M
+    gc_range: tuple[float, float] = (0.35, 0.65)  # GC fraction of long domains
+    max_shared_kmer: int | None = None  # nt; None: by system size
+    three_letter: bool = True  # Piperine's A/C/T code for every domain
+    ssm_steps: int | None = None
+    defect_target: float = 0.04  # ensemble defect below which a complex is left alone
+    defect_steps: int | None = None
+    max_seconds: float = 120.0  # wall-time budget of one design, s
+
+
+@dataclass
+class BuildOptions:
+    """Settings of one build (:func:`dsdcrn.pipeline.build`); units in the names."""
+
+    scheme: str = "soloveichik2010"
+    seed: int = 0
+    fuel_nM: float = FUEL_NM
+    unit_nM: float = UNIT_NM  # nM per formal unit
+    duration: float = DURATION  # formal time units simulated
+    verify_methods: tuple[str, ...] = METHODS
+    verify_timeout_s: float = VERIFY_TIMEOUT_S
+    enumeration: EnumerationOptions = field(default_factory=EnumerationOptions)
+    design: DesignOptions = field(default_factory=DesignOptions)
+    candidates: int = 1  # sequence designs made; the meta-ranked best is kept
+    jobs: int = field(default_factory=_all_cores)  # processes for candidates and scoring
+    weights: dict[str, float] | None = None  # meta-ranking weights, percent
+    modular: bool = False  # enumerate and verify one formal reaction at a time
+    enum_jobs: int = field(default_factory=_all_cores)  # with modular
+    shape_cache: bool = True  # with modular: each gate shape enumerated once
+    order_anyway: bool = False  # design sequences even when not verified correct
+
+    def check_options(self) -> CheckOptions:
+        """The enumeration and verification settings."""
+        return CheckOptions(
+            enumeration=self.enumeration,
+            methods=self.verify_methods,
+            timeout_s=self.verify_timeout_s,
+            modular=self.modular,
+            jobs=self.enum_jobs,
+            shape_cache=self.shape_cache,
+            module_copies=True,  # the kinetics need every species interpreted
+        )

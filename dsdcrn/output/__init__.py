@@ -1,0 +1,1 @@
+"""The design folder and its report."""

@@ -1,0 +1,369 @@
+"""The design folder: everything a wet lab needs to order, mix and check a circuit.
+
+Files written (all at once: the folder is assembled in a temporary sibling and
+swapped into place by :func:`dsdcrn.io.write_folder`, so a failed or interrupted
+build leaves no half-written design, and an existing folder is replaced only when it
+is an earlier dsdcrn output and ``force`` is given):
+
+``formal.crn``            the formal CRN, initial concentrations in nM
+``system.pil``            the compiled domain-level system (Peppercorn reads it)
+``enumerated.pil``        resting species and condensed reactions
+``verification.json``     each method's verdict, time, interpretation, counterexample
+``domains.txt``           domain sequences 5'->3'
+``strands.fasta``         every distinct strand to synthesise
+``complexes.txt``         every signal and fuel complex: strands, sequence, target structure
+``order.csv``             name, sequence, length, scale, purification, plate, well
+``mix.csv``               every signal and fuel complex with its concentration (nM)
+``sequence_checks.json``  toehold energies, MFE and ensemble defect per complex
+``scores.md/.json``       the chosen design's scores (:mod:`dsdcrn.design.scores`)
+``candidates.csv``        every candidate design's scores and meta-rank
+``counts.json``           strands, complexes, nucleotides, per formal reaction
+``kinetics.png/.json``    formal CRN versus DSD implementation trajectories
+``report.md``             a summary of all of it
+
+When verification does not prove the implementation correct, the folder holds the
+formal CRN, the systems, ``verification.json``, ``counts.json`` and a ``report.md``
+that leads with the failure and its counterexample, and no order sheet (unless the
+build was asked to order anyway).
+
+:func:`write_sequence_folder` writes the sequence part alone (``dsdcrn design``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from dsdcrn.design.candidates import BestOf
+from dsdcrn.design.ordering import PAGE_ABOVE_NT, SCALE_BREAK_NT, complexes_text, fasta, order_csv
+from dsdcrn.io import write_folder
+from dsdcrn.kinetics.fidelity import write_plot
+from dsdcrn.model.design import DesignProblem
+from dsdcrn.pipeline import Build, design_problem
+
+
+def _mix_rows(b: Build) -> list[list[str | float]]:
+    rows = []
+    name_of = b.system.strand_names()
+    for cx in b.system.complexes:
+        strands = " + ".join(name_of[tuple(s)] for s in cx.strands)
+        note = cx.part if cx.role == "fuel" else f"formal species {cx.formal}"
+        if cx.role == "signal" and cx.concentration_nM == 0:
+            continue
+        rows.append([cx.name, cx.role, f"{cx.concentration_nM:g}", strands, cx.kernel, note])
+    return rows
+
+
+def _csv(rows: list[list], header: list[str]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def sequence_files(
+    problem: DesignProblem, best: BestOf, roles: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The sequence-design files: domains, strands, complexes, order sheet, scores."""
+    d = best.winner.design
+    scores = best.winner.scores
+    return {
+        "domains.txt": d.domains_text(),
+        "strands.fasta": fasta(d, list(problem.strands)),
+        "complexes.txt": complexes_text(problem, d, roles),
+        "order.csv": order_csv(problem, d),
+        "sequence_checks.json": json.dumps(d.to_json_dict(), indent=2) + "\n",
+        "scores.json": json.dumps(
+            {"candidate": best.winner.index, "seed": best.winner.seed, **scores.to_json_dict()},
+            indent=2,
+        )
+        + "\n",
+        "scores.md": best.summary() + "\n" + scores.markdown(),
+        "candidates.csv": best.scores_csv(),
+    }
+
+
+def write_sequence_folder(
+    problem: DesignProblem,
+    best: BestOf,
+    out: str | Path,
+    pil: str | None = None,
+    roles: dict[str, str] | None = None,
+    force: bool = False,
+) -> Path:
+    """Write the sequence part of a design folder (``dsdcrn design``); ``pil`` is saved as
+    ``system.pil`` when given; ``force`` replaces an earlier dsdcrn output there."""
+    files = sequence_files(problem, best, roles)
+    if pil is not None:
+        files = {"system.pil": pil, **files}
+    return write_folder(files, out, force=force)
+
+
+def write_design(b: Build, out: str | Path, force: bool = False) -> Path:
+    """Write the design folder of build ``b`` to ``out``; ``force`` replaces an earlier
+    dsdcrn output there (:func:`dsdcrn.io.write_folder`)."""
+    files = {
+        "formal.crn": b.formal.to_text(),
+        "system.pil": b.system.to_pil(),
+        "enumerated.pil": b.enumerated.to_pil(),
+        "verification.json": json.dumps(b.verification.to_json_dict(), indent=2) + "\n",
+    }
+    if b.best is not None:
+        problem = design_problem(b.system)
+        files |= sequence_files(problem, b.best, {c.name: c.role for c in b.system.complexes})
+        files["mix.csv"] = _csv(
+            _mix_rows(b), ["complex", "role", "concentration_nM", "strands", "kernel", "note"]
+        )
+    files["counts.json"] = json.dumps(b.counts.to_json_dict(), indent=2) + "\n"
+    if b.fidelity is not None:
+        files["kinetics.json"] = json.dumps(b.fidelity.to_json_dict(), indent=2) + "\n"
+
+    def extra(tmp: Path) -> None:
+        if b.fidelity is not None:
+            write_plot(
+                b.fidelity,
+                tmp / "kinetics.png",
+                f"{b.formal.name}: formal CRN vs DSD ({b.system.scheme})",
+            )
+        (tmp / "report.md").write_text(report(b))
+
+    return write_folder(files, out, extra, force=force)
+
+
+def _verdict(v: bool | None) -> str:
+    return {True: "correct", False: "**incorrect**", None: "no answer"}[v]
+
+
+def _failure_lines(b: Build) -> list[str]:
+    """The report's opening when verification did not prove the implementation correct."""
+    v = b.verification
+    what = "INCORRECT" if v.verdict is False else "NOT VERIFIED (no method answered)"
+    lines = [
+        f"**{what}: this DSD implementation is not a proven implementation of the "
+        f"formal CRN with {b.system.scheme}.**",
+        "",
+    ]
+    for r in v.results:
+        if r.verdict is not True:
+            why = r.counterexample or r.detail or "no detail"
+            lines.append(f"- {r.method}: {_verdict(r.verdict)}; {why}")
+    if v.known_issue_note:
+        lines.append(f"- known issue of {b.system.scheme}: {v.known_issue_note}")
+    lines.append("")
+    if b.best is None:
+        lines += [
+            "No sequences were designed and no order sheet was written (build with "
+            "`--order-anyway` to get them all the same).",
+            "",
+        ]
+    else:
+        lines += [
+            "Sequences and an order sheet were written because `--order-anyway` was "
+            "given; do not order them expecting a correct circuit.",
+            "",
+        ]
+    if b.simulation_error:
+        lines += [f"Simulation failed: {b.simulation_error}", ""]
+    return lines
+
+
+def report(b: Build) -> str:
+    """The design folder's ``report.md``."""
+    o = b.options
+    lines = [f"# {b.formal.name}: DSD design with {b.system.scheme}", ""]
+    if not b.verified:
+        lines += _failure_lines(b)
+    lines += [
+        f"Built by dsdcrn with seed {o.seed}; fuels at {o.fuel_nM:g} nM; "
+        f"formal unit {o.unit_nM:g} nM.",
+        "",
+        *_verification_lines(b),
+        *_cost_lines(b),
+    ]
+    if b.design is not None:
+        lines += _sequence_lines(b)
+    if b.fidelity is not None:
+        lines += _kinetics_lines(b)
+    lines += [
+        "## Stage times (s)",
+        "",
+        " | ".join(f"{k} {v:.2f}" for k, v in b.seconds.items()),
+        "",
+    ]
+    if b.fidelity is not None:
+        lines += [f"- {n}" for n in b.fidelity.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _verification_lines(b: Build) -> list[str]:
+    v = b.verification
+    lines = [
+        "## Formal CRN",
+        "",
+        "```",
+        b.formal.to_text().rstrip(),
+        "```",
+        "",
+        "## Verification",
+        "",
+        f"Verdict: **{_verdict(v.verdict)}**, decided by {v.decided_by or 'no method'} "
+        f"(each method limited to {v.timeout_s:g} s).",
+        "",
+        "| method | verdict | seconds | detail |",
+        "|---|---|---:|---|",
+    ]
+    for r in v.results:
+        detail = (r.counterexample or r.detail or "").replace("|", "/")
+        if len(detail) > 160:
+            detail = detail[:157] + "..."
+        lines.append(f"| {r.method} | {_verdict(r.verdict)} | {r.seconds:.2f} | {detail} |")
+    lines += [
+        "",
+        "CRN bisimulation was given a full interpretation (every signal, each history "
+        "variant, to its formal species; every waste to nothing; fuels removed); "
+        "pathway decomposition and the integrated hybrid method saw signal variants "
+        "collapsed to their formal names.",
+        "",
+    ]
+    return lines
+
+
+def _cost_lines(b: Build) -> list[str]:
+    c, e = b.counts, b.enumerated
+    return [
+        "## Enumeration",
+        "",
+        f"Peppercorn enumerated {e.counts.get('resting', 0)} resting and "
+        f"{e.counts.get('transient', 0)} transient complexes "
+        f"({e.counts.get('detailed_reactions', 0)} detailed reactions) in {e.seconds:.1f} s, "
+        f"condensed to {len(e.reactions)} reactions between "
+        f"{len(e.by_role('signal'))} signal, {len(e.by_role('fuel'))} fuel, "
+        f"{len(e.by_role('intermediate'))} intermediate and {len(e.by_role('waste'))} "
+        f"waste species (remote toehold binding rejected: {e.options.reject_remote}; "
+        f"release cut-off {e.options.release_cutoff} nt).",
+        "",
+        "## Cost",
+        "",
+        f"{c.strands} distinct strands, {c.nucleotides} nt to synthesise, "
+        f"{c.fuel_complexes} fuel complexes and {c.signal_complexes} signal strands; "
+        f"{c.domains} domains ({c.domain_nucleotides} nt to design).",
+        "",
+        c.table(),
+        "",
+    ]
+
+
+def _sequence_lines(b: Build) -> list[str]:
+    d, o = b.design, b.options
+    lines = ["## Sequences", ""]
+    dgs = list(d.toehold_dG.values())
+    checks = [x for x in d.complex_checks if x.get("ensemble_defect") is not None]
+    worst = max(checks, key=lambda x: x["ensemble_defect"]) if checks else None
+    lines += (
+        [
+            f"Toeholds: {len(dgs)} designed with stickydesign, binding energies "
+            f"{min(dgs):.2f} to {max(dgs):.2f} kcal/mol (target {o.design.toehold_dG:g} ± "
+            f"{o.design.toehold_dev:g}).  Longest k-mer shared between distinct domains or with a "
+            f"complement: {d.max_shared_kmer_found} nt.",
+            "",
+        ]
+        if dgs
+        else []
+    )
+    if worst:
+        mean = sum(x["ensemble_defect"] for x in checks) / len(checks)
+        fails = [x["name"] for x in checks if not x.get("mfe_equals_target")]
+        lines += [
+            f"ViennaRNA (DNA parameters, Mathews 2004): {len(checks)} intended complexes checked; "
+            f"ensemble defect mean {mean:.1%}, worst {worst['ensemble_defect']:.1%} "
+            f"({worst['name']}); MFE differs from the target for {len(fails)}"
+            + (f": {', '.join(fails[:10])}" if fails else "")
+            + ".  Per-complex figures: `sequence_checks.json`.",
+            "",
+        ]
+    best = b.best
+    m = best.winner.scores.metrics
+    n_bad = len(best.winner.scores.spurious_dimers())
+    n_ok = sum(best.ranking.feasible or [True])
+    n_base = sum(bool(p.get("base")) for p in best.winner.scores.spurious_dimers())
+    thr = best.winner.scores.options["dimer_threshold"]
+    lines += [
+        f"Chosen design: candidate {best.winner.index} of {len(best.candidates)} "
+        f"(seed {best.winner.seed}), by Piperine's meta-ranking "
+        + (
+            f"among the {n_ok} that meet the specification"
+            if n_ok
+            else "(none meets the specification: toeholds within the deviation, every "
+            "ensemble defect < 5 % and yield >= 99 %, no spurious dimer)"
+        )
+        + " (`candidates.csv`, `scores.md`).  Toehold ΔG error "
+        f"{m['dG error']:.2f} and range "
+        f"{m['dG range']:.2f} kcal/mol in sequence context; BN% worst {m['BN% max']:.1f} "
+        f"%; equilibrium yield of intended complexes at least {m['Yield min']:.1f} %; "
+        f"strongest unintended dimer {m['Dimer dG min']:.1f} kcal/mol ({n_bad} below "
+        f"{thr:g}); TSI max {m['TSI max']:.2g} %, TO max {m['TO max']:.3g} %; "
+        f"longest shared stretch between branch-migration domains {m['Max-BM']:.0f} nt."
+        + (
+            f"  {n_base} of the {n_bad} spurious dimers pair a strand with the exposed "
+            "toehold of a gate base strand (its duplex nucleotides blocked): the strand "
+            "reads 5-6 nt of a toehold whose complement lies unpaired on a gate of another "
+            "reaction, and binds there about as a designed toehold would (toehold "
+            "occlusion, transient); the designer removes such windows where its "
+            "constraints allow (`dsdcrn.design.sequences`, phase 4)."
+            if n_base
+            else ""
+        ),
+        "",
+        "Order sheet: `order.csv` (scale 25 nmol up to "
+        f"{SCALE_BREAK_NT} nt, else 100 nmol; PAGE for gate strands and strands over "
+        f"{PAGE_ABOVE_NT} nt; 96-well plates filled by column).  Structures: "
+        "`complexes.txt`.  Mix sheet: `mix.csv` (anneal each fuel complex from its "
+        "strands at 1:1, then mix at the listed concentrations).",
+        "",
+    ]
+    return lines
+
+
+def _kinetics_lines(b: Build) -> list[str]:
+    f, o = b.fidelity, b.options
+    lines = [
+        "## Kinetics",
+        "",
+        f"Formal CRN (at the gates' effective rates) against the full DSD implementation, "
+        f"fuels finite, over {f.t_end_s:.0f} s ({o.duration:g} formal time units of "
+        f"{f.time_unit_s:.1f} s).  Largest relative error (normalised by each species' "
+        f"peak): **{f.max_rel_error:.1%}**.  Plot: `kinetics.png`.",
+        "",
+        "| species | peak nM | RMSE nM | max rel. error |",
+        "|---|---:|---:|---:|",
+    ]
+    for s, m in f.metrics.items():
+        rel = m["max_rel_error"]
+        rel_text = f"{rel:.1%}" if rel == rel else "n/a (never present)"
+        lines.append(f"| {s} | {m['peak_nM']:.3g} | {m['rmse_nM']:.3g} | {rel_text} |")
+    lines += [
+        "",
+        "Rate fidelity: requested rate constants (formal units converted with the formal "
+        "unit) against what the gates deliver; *relative* is effective / requested, "
+        "normalised so that the median bimolecular reaction is 1.  Reactions off by more "
+        "than 2x are flagged.",
+        "",
+        "| reaction | requested | effective | relative |",
+        "|---|---:|---:|---:|",
+    ]
+    ratios = [r.effective / r.requested for r in f.rates if r.order == 2 and r.requested > 0]
+    norm = sorted(ratios)[len(ratios) // 2] if ratios else 1.0
+    if not norm > 0:  # no bimolecular reaction delivered (no interpretation of its gates)
+        norm = float("nan")
+    for r in f.rates:
+        unit = "/nM/s" if r.order == 2 else "/s"
+        rel = r.effective / r.requested / norm if r.requested > 0 else float("nan")
+        flag = " ⚠" if not 0.5 <= rel <= 2 else ""
+        lines.append(
+            f"| `{r.reaction}` | {r.requested:.3g} {unit} | {r.effective:.3g} {unit} | "
+            f"{rel:.3g}{flag} |"
+        )
+    return lines + [""]

@@ -1,0 +1,1 @@
+"""Verification of implementation CRNs against formal CRNs (crnverifier)."""

@@ -1,0 +1,111 @@
+"""The `simulate`, `enumerate` and `default` commands, run in-process through `cli.main`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dsdcrn.circuits import nagipogu_reif_neuron
+from dsdcrn.cli.main import main
+from dsdcrn.compile.translate import compile_crn
+from dsdcrn.design.pil import parse_pil
+from dsdcrn.enumerate.peppercorn import enumerate_system
+from dsdcrn.model.crn import parse_crn
+from dsdcrn.model.domains import parse_kernel
+
+AB = "A + B -> C\nA @initial 10\nB @initial 10\n"
+_METRIC = re.compile(
+    r"^(\w+): peak ([0-9.eE+-]+) nM, RMSE ([0-9.eE+-]+) nM, max relative error ([0-9.]+)%$"
+)
+_REACTION = re.compile(r"^reaction \[condensed = ([0-9.eE+-]+) (/nM/s|/s)\] (.*) -> (.*)$")
+
+
+def _run(argv: list[str]) -> None:
+    """`cli.main`, treating a clean `sys.exit(0)` like a return."""
+    try:
+        main(argv)
+    except SystemExit as stop:
+        assert stop.code in (0, None), stop.code
+
+
+def _sorted(side: str) -> tuple[str, ...]:
+    """Species of one side of a PIL reaction, sorted (a multiset, like `Reaction`'s)."""
+    return tuple(sorted(x.strip() for x in side.split(" + ") if x.strip()))
+
+
+def test_simulate_writes_the_plot_and_reports_small_errors(tmp_path, capsys):
+    (tmp_path / "ab.crn").write_text(AB)
+    png = tmp_path / "ab.png"
+    _run(["simulate", str(tmp_path / "ab.crn"), "-o", str(png)])
+    out = capsys.readouterr().out.splitlines()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert re.fullmatch(r"time unit [0-9.]+ s, simulated [0-9]+ s", out[0]), out
+    metrics = {m[1]: m for m in map(_METRIC.match, out[1:]) if m}
+    assert sorted(metrics) == ["A", "B", "C"], out
+    # measured: 0.47 % (A, B) and 0.95 % (C) with the default --duration 1
+    for s, m in metrics.items():
+        assert float(m[4]) < 2.0, (s, m[0])
+    # the formal reference: A = B = 10/(1+t) nM, C = 10 - A; one time unit gives C = 5 nM
+    assert float(metrics["A"][2]) == pytest.approx(10, rel=1e-3)
+    assert float(metrics["B"][2]) == pytest.approx(10, rel=1e-3)
+    assert float(metrics["C"][2]) == pytest.approx(5, rel=0.02)
+
+
+def test_enumerate_writes_the_condensed_reactions(tmp_path, capsys):
+    (tmp_path / "ab.crn").write_text(AB)
+    pil = tmp_path / "ab.pil"
+    _run(["enumerate", str(tmp_path / "ab.crn"), "-o", str(pil)])
+    assert capsys.readouterr().out == ""  # the PIL goes to the file, not stdout
+    text = pil.read_text()
+    expected = enumerate_system(compile_crn(parse_crn(AB, name="ab"), "soloveichik2010"))
+
+    lines = text.splitlines()
+    got = [_REACTION.match(line) for line in lines if line.startswith("reaction")]
+    assert all(got), [line for line in lines if line.startswith("reaction")]
+    assert len(got) == len(expected.reactions) > 0
+    assert f"{len(expected.reactions)} condensed reactions" in lines[1]
+
+    as_read = sorted(got, key=lambda m: (_sorted(m[3]), _sorted(m[4])))
+    want = sorted(expected.reactions, key=lambda r: (r.reactants, r.products))
+    assert [(_sorted(m[3]), _sorted(m[4])) for m in as_read] == [
+        (r.reactants, r.products) for r in want
+    ]
+    for m, r in zip(as_read, want, strict=True):
+        assert m[2] == ("/nM/s" if len(r.reactants) == 2 else "/s")
+        assert float(m[1]) == pytest.approx(r.rate, rel=1e-5)
+
+    # the rest reads back as PIL: every domain length and every species' kernel
+    problem = parse_pil("\n".join(x for x in lines if not x.startswith("reaction")), str(pil))
+    assert set(problem.complexes) == set(expected.species)
+    lengths = {d.name: d.length for d in problem.domains}
+    assert lengths == {d.name: d.length for d in expected.system.domains.values()}
+    for name, s in expected.species.items():
+        strands, _ = parse_kernel(s.kernel)
+        assert [problem.strands[x] for x in problem.complexes[name][0]] == strands
+    formal = dict(re.findall(r"^(\w+) = .*# formal (\w+)$", text, re.M))
+    assert formal == {s.name: s.formal for s in expected.by_role("signal")}
+    assert set(formal.values()) == {"A", "B", "C"}
+
+
+def test_default_prints_the_neuron_crn_and_writes_it_with_o(tmp_path, capsys):
+    _run(["default"])
+    text = capsys.readouterr().out
+    neuron = nagipogu_reif_neuron()
+    crn = parse_crn(text)
+    assert crn.reactions == neuron.reactions and len(crn.reactions) == 13
+    assert [r.rate for r in crn.reactions] == [r.rate for r in neuron.reactions]
+    assert crn.initial == neuron.initial
+
+    out = tmp_path / "neuron.crn"
+    _run(["default", "-o", str(out)])
+    assert capsys.readouterr().out == ""
+    assert out.read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["neuron.crn"]  # no temporary left
+
+
+def test_default_unit_scales_the_initial_concentrations(capsys):
+    _run(["default", "--unit-nM", "100"])
+    crn = parse_crn(capsys.readouterr().out)
+    base = nagipogu_reif_neuron(unit_nM=10.0).initial
+    assert crn.initial == pytest.approx({s: 10 * c for s, c in base.items()})

@@ -1,0 +1,112 @@
+"""The command line end to end: bad inputs and a whole build."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "dsdcrn", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+@pytest.mark.parametrize(
+    "crn, extra, words",
+    [
+        ("A + B -> C\nA -> B [k = fast]\n", [], "net.crn:2:8: rate 'fast' is not a number"),
+        ("A + B -> C\n", ["--scheme", "nosuch"], "unknown scheme 'nosuch'"),
+        ("B -> C\nA + B -> B + A\n", [], "net.crn:2: reaction A + B -> A + B [k = 1] changes"),
+        ("r3_join -> B\n", [], "net.crn:1: species name 'r3_join' is reserved"),
+        (
+            "A + B -> C\nC + A -> B\nA @initial 10\nB @initial 10\n",
+            ["--max-complexes", "12"],
+            "enumeration of",
+        ),
+    ],
+)
+def test_bad_input_one_line_error_and_no_design_folder(tmp_path, crn, extra, words):
+    (tmp_path / "net.crn").write_text(crn)
+    out = tmp_path / "design"
+    r = run("build", "net.crn", "-o", str(out), "-q", *extra, cwd=tmp_path)
+    assert r.returncode == 2
+    err = r.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("dsdcrn: error: ") and words in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.crn"]  # no temporary leftovers
+
+
+def test_build_writes_the_design_folder(tmp_path):
+    (tmp_path / "ab.crn").write_text("A + B -> C\nA @initial 10\nB @initial 10\n")
+    out = tmp_path / "ab"
+    r = run("build", "ab.crn", "-o", str(out), "--seed", "3", "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    names = {p.name for p in out.iterdir()}
+    assert names == {
+        "formal.crn",
+        "system.pil",
+        "enumerated.pil",
+        "verification.json",
+        "domains.txt",
+        "strands.fasta",
+        "complexes.txt",
+        "order.csv",
+        "mix.csv",
+        "sequence_checks.json",
+        "scores.md",
+        "scores.json",
+        "candidates.csv",
+        "counts.json",
+        "kinetics.png",
+        "kinetics.json",
+        "report.md",
+    }
+    v = json.loads((out / "verification.json").read_text())
+    assert v["verdict"] is True and v["decided_by"] == "crn-bisimulation"
+    order = (out / "order.csv").read_text().splitlines()
+    assert order[0] == "name,sequence,length,scale,purification,plate,well"
+    assert len(order) == 11
+    for row in order[1:]:
+        name, seq, n, *_ = row.split(",")
+        assert set(seq) <= set("ACGT") and len(seq) == int(n)
+    mix = (out / "mix.csv").read_text()
+    assert "r1_join,fuel,1000," in mix and "A,signal,10," in mix
+    k = json.loads((out / "kinetics.json").read_text())
+    assert k["max_rel_error"] < 0.10
+    # same seed, same sequences; the folder is replaced, not merged
+    first = (out / "strands.fasta").read_text()
+    (out / "strands.fasta").write_text(">old\nACGT\n")  # must be rewritten
+    (out / "curve.csv").write_text("epoch\n")  # a dsdcrn output name that build does not write
+    r2 = run("build", "ab.crn", "-o", str(out), "--seed", "3", "-q", "--force", cwd=tmp_path)
+    assert r2.returncode == 0, r2.stderr
+    assert (out / "strands.fasta").read_text() == first
+    assert {p.name for p in out.iterdir()} == names
+
+
+def test_verify_subcommand_reports_a_wrong_spec(tmp_path):
+    (tmp_path / "ab.crn").write_text("A + B -> C\n")
+    (tmp_path / "wrong.crn").write_text("A + B -> C + C\n")
+    r = run("verify", "ab.crn", "--spec", "wrong.crn", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "crn-bisimulation: False" in r.stdout and "counterexample" in r.stdout
+
+
+def test_count_and_schemes():
+    r = run("count")
+    assert r.returncode == 0 and "123 strands, 72 complexes, 4476 nt" in r.stdout
+    assert "soloveichik2010: Soloveichik, Seelig & Winfree" in run("schemes").stdout
+
+
+@pytest.mark.slow
+def test_default_build_end_to_end(tmp_path):
+    """`dsdcrn build` with no arguments: the default neuron, proven correct (about 1 min)."""
+    r = run("build", "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "designs" / "nagipogu_reif_neuron_d1"
+    v = json.loads((out / "verification.json").read_text())
+    assert v["verdict"] is True
+    assert all(m["verdict"] is True for m in v["methods"])
+    assert json.loads((out / "counts.json").read_text())["strands"] == 123

@@ -1,0 +1,1 @@
+"""Plain-Python reference implementations (test oracles) of dsdcrn's vectorised code."""
