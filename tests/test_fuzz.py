@@ -204,7 +204,7 @@ def check_case(case: Case, timeout_s: float = VERIFY_TIMEOUT_S) -> dict:
     }
     for kind, wrong in wrongs:
         spec = crn_text(list(wrong))
-        v = verify(parse_crn(spec), e, METHODS, timeout_s)
+        v = verify(parse_crn(spec), e, METHODS, timeout_s, counterexamples=False)
         out["wrong"].append((kind, spec, {r.method: r.verdict for r in v.results}))
     return out
 

@@ -301,8 +301,11 @@ def build_problem(formal: CRN, enumerated: Enumerated) -> Problem:
     )  # fmt: skip
 
 
-def run_method(method: str, problem: Problem, timeout_s: float) -> MethodResult:
-    """Run one method in a child process; on a verdict of incorrect, add a counterexample.
+def run_method(
+    method: str, problem: Problem, timeout_s: float, counterexample: bool = True
+) -> MethodResult:
+    """Run one method in a child process; on a verdict of incorrect, add a counterexample
+    (unless ``counterexample`` is False).
 
     A time-out or a crnverifier failure gives a verdict of None with the reason.
     """
@@ -315,7 +318,7 @@ def run_method(method: str, problem: Problem, timeout_s: float) -> MethodResult:
     except ChildError as err:
         ok, detail = None, f"crnverifier failed: {err}"
     res = MethodResult(method, ok, round(time.perf_counter() - t0, 3), detail, None, interp)
-    if ok is False:
+    if ok is False and counterexample:
         res.counterexample = find_counterexample(problem, timeout_s)
     return res
 
@@ -345,11 +348,13 @@ def verify(
     enumerated: Enumerated,
     methods: tuple[str, ...] = METHODS,
     timeout_s: float = VERIFY_TIMEOUT_S,
+    counterexamples: bool = True,
 ) -> Verification:
-    """Check ``enumerated`` against ``formal`` with each method, ``timeout_s`` seconds each."""
+    """Check ``enumerated`` against ``formal`` with each method, ``timeout_s`` seconds each;
+    ``counterexamples`` adds one to each verdict of incorrect (a further child process)."""
     check_methods(methods)
     problem = build_problem(formal, enumerated)
-    results = [run_method(m, problem, timeout_s) for m in methods]
+    results = [run_method(m, problem, timeout_s, counterexamples) for m in methods]
     return Verification(
         results,
         [str(r).rsplit(" [", 1)[0] for r in formal.reactions],

@@ -167,6 +167,8 @@ def test_run_method_gives_a_counterexample_when_incorrect(enumerated):
     assert res.counterexample == find_counterexample(p, 60)
     assert "implemented but not in the formal CRN: A + B -> C" in res.counterexample
     assert res.seconds >= 0
+    quick = run_method("pathway-decomposition", p, timeout_s=60, counterexample=False)
+    assert quick.verdict is False and quick.counterexample is None
 
 
 def test_run_method_without_an_answer_in_time(enumerated):
