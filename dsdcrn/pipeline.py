@@ -134,8 +134,10 @@ def build(
     checks = opts.check_options()
     system = stage("compile", compile_crn, formal, opts.scheme, fuel_nM=opts.fuel_nM)
     counts = stage("count", count, system)
-    enumerated, mod = stage("enumerate", enumerate_checked, system, checks, progress)
-    verification, _ = stage("verify", verify_checked, formal, enumerated, mod, checks, progress)
+    enumerated, mod = stage("enumerate", enumerate_checked, system, checks, progress, on_progress)
+    verification, _ = stage(
+        "verify", verify_checked, formal, enumerated, mod, checks, progress, on_progress
+    )
     b = Build(formal, opts, system, counts, enumerated, verification, None, None, seconds)
     if not b.verified and not opts.order_anyway:
         return b

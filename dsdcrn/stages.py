@@ -17,6 +17,7 @@ from dsdcrn.enumerate.peppercorn import Enumerated, enumerate_system
 from dsdcrn.model.crn import CRN
 from dsdcrn.model.domains import DomainSystem
 from dsdcrn.options import CheckOptions
+from dsdcrn.progress import Progress
 from dsdcrn.verify.whole import MethodResult, Verification, verify
 
 
@@ -31,20 +32,37 @@ class Checked:
     module_verdicts: list = field(default_factory=list)
 
 
-def enumerate_checked(system: DomainSystem, opts: CheckOptions, progress: bool = False):
-    """Enumerate ``system`` whole or modularly; returns (Enumerated, ModularEnumeration | None)."""
+def enumerate_checked(
+    system: DomainSystem,
+    opts: CheckOptions,
+    progress: bool = False,
+    on_progress: Progress | None = None,
+):
+    """Enumerate ``system`` whole or modularly; returns (Enumerated, ModularEnumeration | None).
+
+    ``progress`` logs; ``on_progress`` (:mod:`dsdcrn.progress`) follows the modular jobs."""
     if not opts.modular:
         return enumerate_system(system, opts.enumeration, progress=progress), None
     from dsdcrn.enumerate.modular import enumerate_modular
 
     mod = enumerate_modular(
-        system, opts.enumeration, jobs=opts.jobs, cache=opts.shape_cache, progress=progress
+        system,
+        opts.enumeration,
+        jobs=opts.jobs,
+        cache=opts.shape_cache,
+        progress=progress,
+        on_progress=on_progress,
     )
     return mod.enumerated, mod
 
 
 def verify_checked(
-    spec: CRN, enumerated: Enumerated, mod, opts: CheckOptions, progress: bool = False
+    spec: CRN,
+    enumerated: Enumerated,
+    mod,
+    opts: CheckOptions,
+    progress: bool = False,
+    on_progress: Progress | None = None,
 ) -> tuple[Verification, list]:
     """Verify ``enumerated`` against ``spec`` with ``opts.methods``.
 
@@ -64,6 +82,7 @@ def verify_checked(
             timeout_s=opts.timeout_s,
             copies=opts.module_copies,
             progress=progress,
+            on_progress=on_progress,
         )
         answers = [v.verdict for v in verdicts]
         ok = False if False in answers else None if None in answers else True
@@ -111,9 +130,11 @@ def enumerate_and_verify(
     *,
     spec: CRN | None = None,
     progress: bool = False,
+    on_progress: Progress | None = None,
 ) -> Checked:
-    """Enumerate ``system`` and verify it against ``spec`` (default: ``formal``)."""
+    """Enumerate ``system`` and verify it against ``spec`` (default: ``formal``);
+    ``progress`` logs, ``on_progress`` follows the modular jobs (:mod:`dsdcrn.progress`)."""
     opts = opts or CheckOptions()
-    enumerated, mod = enumerate_checked(system, opts, progress)
-    v, verdicts = verify_checked(spec or formal, enumerated, mod, opts, progress)
+    enumerated, mod = enumerate_checked(system, opts, progress, on_progress)
+    v, verdicts = verify_checked(spec or formal, enumerated, mod, opts, progress, on_progress)
     return Checked(enumerated, v, mod, verdicts)

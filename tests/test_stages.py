@@ -52,3 +52,16 @@ def test_a_wrong_spec_fails_modularly_with_the_module_named():
     r = checked.verification.results[0]
     assert r.verdict is False and checked.verification.verdict is False
     assert "reaction 2 (C -> A)" in r.counterexample
+
+
+def test_modular_stages_report_their_jobs():
+    crn = parse_crn(NET, name="net")
+    system = compile_crn(crn, "soloveichik2010")
+    seen = []
+    opts = CheckOptions(methods=("crn-bisimulation",), modular=True, jobs=1, shape_cache=False)
+    enumerate_and_verify(crn, system, opts, on_progress=lambda *a: seen.append(a))
+    enum = [(d, n) for what, d, n in seen if what == "modular enumeration"]
+    checks = [(d, n) for what, d, n in seen if what == "modular verification"]
+    assert enum and enum[0][0] == 1 and all(d <= n for d, n in enum)
+    assert (2, 2) in enum  # two modules, two shapes without the cache
+    assert checks == [(1, 2), (2, 2)]

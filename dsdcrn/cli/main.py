@@ -329,7 +329,10 @@ def cmd_enumerate(args) -> None:
     from dsdcrn.stages import enumerate_checked
 
     _, system = _compiled(args)
-    _emit(enumerate_checked(system, _check_options(args), progress=True)[0].to_pil(), args.output)
+    _emit(
+        enumerate_checked(system, _check_options(args), True, terminal_bar())[0].to_pil(),
+        args.output,
+    )
 
 
 def cmd_verify(args) -> None:
@@ -339,7 +342,9 @@ def cmd_verify(args) -> None:
     crn, system = _compiled(args)
     _show_rewrite(system)
     spec = read_crn(args.spec) if args.spec else crn
-    checked = enumerate_and_verify(crn, system, opts, spec=spec, progress=True)
+    checked = enumerate_and_verify(
+        crn, system, opts, spec=spec, progress=True, on_progress=terminal_bar()
+    )
     v = checked.verification
     for r in v.results:
         line = f"{r.method}: {r.verdict} ({r.seconds:.2f} s)"
@@ -406,7 +411,7 @@ def cmd_simulate(args) -> None:
     crn, system = _compiled(args)
     opts = _check_options(args)
     opts.module_copies = True  # the kinetics need every species interpreted
-    checked = enumerate_and_verify(crn, system, opts, progress=True)
+    checked = enumerate_and_verify(crn, system, opts, progress=True, on_progress=terminal_bar())
     v = checked.verification
     if v.verdict is not True:
         raise DsdcrnError(

@@ -14,6 +14,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from dsdcrn.errors import EnumerationLimitError
+from dsdcrn.progress import Progress, report
 
 __all__ = ["JobRunner"]
 
@@ -27,15 +28,23 @@ class JobRunner:
         (owned, and shut down by :meth:`close`).
     jobs : worker processes of the default pool.
     deadline : :func:`time.monotonic` time (s) by which every job must have answered.
-    what : what the jobs are, for the time-out message.
+    what : what the jobs are, for the time-out message and progress reports.
+    progress : called with (what, jobs answered, jobs submitted) by :meth:`map`.
     """
 
-    def __init__(self, executor: Executor | None, jobs: int, deadline: float, what: str):
+    def __init__(
+        self,
+        executor: Executor | None,
+        jobs: int,
+        deadline: float,
+        what: str,
+        progress: Progress | None = None,
+    ):
         self.own = executor is None
         self.executor = executor or ProcessPoolExecutor(
             max_workers=max(1, jobs), mp_context=mp.get_context("fork")
         )
-        self.deadline, self.what = deadline, what
+        self.deadline, self.what, self.progress = deadline, what, progress
 
     def map(self, func: Callable, items: list) -> list:
         """``func(*args)`` for every ``args`` in ``items``, in order.
@@ -49,6 +58,7 @@ class JobRunner:
             left = self.deadline - time.monotonic()
             try:
                 out.append(f.result(timeout=max(left, 0.001)))
+                report(self.progress, self.what, len(out), len(futures))
             except FutureTimeout:
                 self.close(kill=True)
                 raise EnumerationLimitError(

@@ -68,6 +68,7 @@ from dsdcrn.errors import EnumerationLimitError
 from dsdcrn.model.crn import Reaction
 from dsdcrn.model.domains import DomainSystem, to_kernel
 from dsdcrn.options import MODULAR_JOBS
+from dsdcrn.progress import Progress
 
 __all__ = [
     "GateModule",
@@ -199,6 +200,7 @@ class ModularEnumerator:
         copies: bool = True,
         progress: bool = False,
         max_passes: int = 10,
+        on_progress: Progress | None = None,
     ) -> None:
         self.system, self.opts, self.copies = system, opts, copies
         self.progress, self.max_passes = progress, max_passes
@@ -207,7 +209,7 @@ class ModularEnumerator:
         self.variants = SignalVariants(system)
         self.modules = modules_of(system)
         self.runner = JobRunner(
-            executor, jobs, self.t_start + opts.timeout_s, "modular enumeration"
+            executor, jobs, self.t_start + opts.timeout_s, "modular enumeration", on_progress
         )
         self.shapes = ShapeEnumerator(
             self.runner,
@@ -368,6 +370,7 @@ def enumerate_modular(
     copies: bool = True,
     progress: bool = False,
     max_passes: int = 10,
+    on_progress: Progress | None = None,
 ) -> ModularEnumeration:
     """Enumerate ``system`` module by module (see the module docstring).
 
@@ -389,6 +392,7 @@ def enumerate_modular(
         could pair with anything.
     progress : report progress (INFO records of this module's logger).
     max_passes : passes of new history variants before giving up.
+    on_progress : called with ("modular enumeration", jobs done, jobs) per batch of jobs.
     """
     run = ModularEnumerator(
         system,
@@ -399,5 +403,6 @@ def enumerate_modular(
         copies=copies,
         progress=progress,
         max_passes=max_passes,
+        on_progress=on_progress,
     )
     return run.run()

@@ -25,6 +25,7 @@ from dsdcrn.enumerate.shapes import kernel_of, rename_domains
 from dsdcrn.model.crn import CRN, Reaction, drop_species
 from dsdcrn.model.domains import base
 from dsdcrn.options import MODULAR_JOBS, VERIFY_TIMEOUT_S
+from dsdcrn.progress import Progress, report
 from dsdcrn.verify.counterexample import format_reaction
 
 __all__ = [
@@ -242,6 +243,7 @@ def _check(
             left = t0 + timeout_s - time.monotonic()
             try:
                 answers[k] = f.result(timeout=max(left, 0.001))
+                report(runner.progress, runner.what, len(answers), len(futures))
             except FutureTimeout:
                 answers[k] = (None, f"no answer within {timeout_s:g} s", None, timeout_s)
     finally:
@@ -288,6 +290,7 @@ def verify_modular(
     cache: bool = True,
     copies: bool = False,
     progress: bool = False,
+    on_progress: Progress | None = None,
 ) -> list[ModuleVerdict]:
     """Verify each module by CRN bisimulation with the modularity condition.
 
@@ -303,7 +306,8 @@ def verify_modular(
     ``timeout_s`` bounds all module checks together (s); a module not answered in time
     gets verdict None.  A correct module's verdict carries its bisimulation (a module
     answered from the cache, the cached one renamed to its own species).  ``progress``
-    logs (INFO) how many checks run.
+    logs (INFO) how many checks run; ``on_progress`` is called with ("modular
+    verification", checks done, distinct checks).
     """
     enum = modular.enumerated
     mod_formal = [[formal.reactions[i - 1] for i in m.index] for m in modular.modules]
@@ -315,6 +319,6 @@ def verify_modular(
         log.info(
             f"verifying {len(problems)} modules ({len(todo)} distinct) by CRN bisimulation ..."
         )
-    runner = JobRunner(executor, jobs, t0 + timeout_s, "modular verification")
+    runner = JobRunner(executor, jobs, t0 + timeout_s, "modular verification", on_progress)
     answers = _check(problems, todo, runner, t0, timeout_s)
     return _verdicts(modular, mod_formal, keys, seen, answers)
