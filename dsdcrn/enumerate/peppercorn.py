@@ -121,6 +121,8 @@ def _peppercorn(pil: str, opts: EnumerationOptions) -> dict:
     logging.getLogger("peppercornenumerator").setLevel(logging.ERROR)
     cxs, rxns = read_pil(pil)
     complexes = list(cxs.values())
+    if len(complexes) > opts.max_complex_count:  # Peppercorn would fail an assertion
+        return {"limit": f"{len(complexes)} complexes to start from, no room to enumerate"}
     enum = Enumerator(complexes, rxns, named_complexes=complexes)
     enum.max_complex_size = max(opts.max_complex_size, max(c.size for c in complexes))
     enum.max_complex_count = opts.max_complex_count

@@ -64,3 +64,17 @@ def test_timeout_is_a_clear_error():
     crn = parse_crn("A + B -> C\nA @initial 10")
     with pytest.raises(EnumerationLimitError, match="time-out of 0.01 s"):
         enumerate_system(compile_crn(crn, "soloveichik2010"), EnumerationOptions(timeout_s=0.01))
+
+
+@pytest.mark.parametrize("modular", [False, True])
+def test_a_limit_below_the_starting_complexes_is_one_clear_error(modular):
+    """Peppercorn asserts when it starts with more complexes than it may enumerate."""
+    from dsdcrn.enumerate.modular import enumerate_modular
+
+    system = compile_crn(parse_crn("A -> B\n", name="t"), "soloveichik2010")
+    opts = EnumerationOptions(max_complex_count=2)
+    with pytest.raises(EnumerationLimitError, match="complexes to start from.*--max-complexes 2"):
+        if modular:
+            enumerate_modular(system, opts, jobs=1)
+        else:
+            enumerate_system(system, opts)
