@@ -289,18 +289,25 @@ class HardConstraints:
                 (D >> 1).ravel(), np.repeat(np.arange(len(D)), D.shape[1]), lay.total
             )
 
-    def check(self, trial: np.ndarray, g: int, old: int) -> tuple | None:
-        """The change to apply if ``trial`` (``seq`` with base ``g`` changed) is allowed."""
+    def _local(self, trial: np.ndarray, g: int, old: int) -> tuple[int, int] | None:
+        """(owning domain, GC change) if the change at ``g`` keeps that domain's GC window
+        and makes no forbidden motif; None otherwise."""
         i = int(self.lay.owner[g])
         dgc = int(trial[g] in (1, 2)) - int(old in (1, 2))
         if dgc and not self.low[i] <= self.gc[i] + dgc <= self.high[i]:
             return None
         for L, off, win, tables in self.motifs:
             A = win[off[g] : off[g + 1]]
-            if len(A):
-                C = codes(trial, L[A])
-                if any(t[C].all(axis=1).any() for t in tables):
-                    return None
+            if len(A) and any(t[codes(trial, L[A])].all(axis=1).any() for t in tables):
+                return None
+        return i, dgc
+
+    def check(self, trial: np.ndarray, g: int, old: int) -> tuple | None:
+        """The change to apply if ``trial`` (``seq`` with base ``g`` changed) is allowed."""
+        local = self._local(trial, g, old)
+        if local is None:
+            return None
+        i, dgc = local
         change = None
         if self.D is not None:
             A = self.Dwin[self.Doff[g] : self.Doff[g + 1]]
@@ -317,14 +324,8 @@ class HardConstraints:
         """Positions of the windows elsewhere whose ``k``-mer the change at ``g`` would
         repeat (empty: the change is allowed); ``None`` if it breaks the GC window or
         makes a forbidden motif (or repeats a ``k``-mer among its own windows)."""
-        i = int(self.lay.owner[g])
-        dgc = int(trial[g] in (1, 2)) - int(old in (1, 2))
-        if dgc and not self.low[i] <= self.gc[i] + dgc <= self.high[i]:
+        if self._local(trial, g, old) is None:
             return None
-        for L, off, win, tables in self.motifs:
-            A = win[off[g] : off[g + 1]]
-            if len(A) and any(t[codes(trial, L[A])].all(axis=1).any() for t in tables):
-                return None
         if self.D is None:
             return np.zeros(0, np.int64)
         A = self.Dwin[self.Doff[g] : self.Doff[g + 1]]

@@ -90,7 +90,7 @@ from dsdcrn.design.constraints import (
 from dsdcrn.design.equilibrium import equilibrium, rt
 from dsdcrn.design.kmers import SpuriousCounts, _join, count_spurious, strand_labels
 from dsdcrn.design.sequences import target_structures
-from dsdcrn.design.vienna import vienna_dna_model
+from dsdcrn.design.vienna import insert_breaks, vienna_dna_model
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DesignProblem, SequenceDesign
 
@@ -353,26 +353,17 @@ def _fold(item: tuple, temperature_C: float, salt_M: float | None) -> tuple:
             else (None, float("inf"), None, 1.0)
         )
     if kind == "mfe":
-        return (float(mfe), None, _breaks(structure, [len(s) for s in seqs]))
+        return (float(mfe), None, insert_breaks(structure, [len(s) for s in seqs]))
     fc.exp_params_rescale(mfe)
     _, G = fc.pf()
     if kind == "single":
         n = len(seqs[0])
         P = np.array(fc.bpp())[1 : n + 1, 1 : n + 1]
         return (float(mfe), float(G), (1.0 - P.sum(axis=0) - P.sum(axis=1)).tolist())
-    db = _breaks(structure, [len(s) for s in seqs])
+    db = insert_breaks(structure, [len(s) for s in seqs])
     if kind == "multi":
         return (float(mfe), float(G), db)
     return (float(mfe), float(G), db, float(fc.ensemble_defect(item[2].replace("&", ""))))
-
-
-def _breaks(structure: str, lengths: list[int]) -> str:
-    """Dot-bracket with ``&`` between strands."""
-    parts, pos = [], 0
-    for n in lengths:
-        parts.append(structure[pos : pos + n])
-        pos += n
-    return "&".join(parts)
 
 
 def _fold_chunk(args: tuple) -> list[tuple]:

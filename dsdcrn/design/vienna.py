@@ -44,7 +44,8 @@ def vienna_dna_model(temperature_C: float = 25.0, salt_M: float | None = None) -
     return md
 
 
-def _insert_breaks(structure: str, lengths: list[int]) -> str:
+def insert_breaks(structure: str, lengths: list[int]) -> str:
+    """Dot-bracket of a multi-strand complex with ``&`` between strands of ``lengths`` nt."""
     parts, pos = [], 0
     for n in lengths:
         parts.append(structure[pos : pos + n])
@@ -60,7 +61,7 @@ def _fold_checks(seqs: list[str], target: str | None, md: Any) -> dict[str, Any]
     structure, mfe = fc.mfe()
     lengths = [len(s) for s in seqs]
     out: dict[str, Any] = {
-        "mfe_structure": _insert_breaks(structure, lengths),
+        "mfe_structure": insert_breaks(structure, lengths),
         "mfe_dG": float(mfe),
     }
     if mfe >= 1e4:  # ViennaRNA returns INF/100 when no connected structure exists
