@@ -1,15 +1,23 @@
-"""Run a function in a fresh child process with a wall-clock time-out.
+"""Child processes: one function in a fresh child with a wall-clock time-out, and the
+process pools of the parallel stages.
 
 Peppercorn keeps its complexes in process-global singletons and crnverifier's
-searches cannot be interrupted from inside; both run here, in a forked child that
+searches cannot be interrupted from inside; both run in a forked child that
 returns plain data and is killed when its time is up.
+
+Every child and pool worker freezes the heap it inherited (:func:`gc.freeze`): Peppercorn
+and dsdobjects run full garbage collections on every job, and without the freeze each
+one walks the parent's whole heap (a 2-reaction enumeration took 1.8 s instead of 0.36 s
+in a process holding 3 million objects).
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 
@@ -17,7 +25,16 @@ class Timeout(Exception):
     """The child did not finish in time."""
 
 
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes, forked where the platform can (the workers
+    share the parent's imported modules), each with its inherited heap frozen."""
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx, initializer=gc.freeze)
+
+
 def _child(conn, func: Callable, args: tuple, kwargs: dict) -> None:
+    gc.freeze()
     try:
         conn.send(("ok", func(*args, **kwargs)))
     except BaseException as err:  # report every failure to the parent

@@ -294,8 +294,10 @@ def run_corpus(
     methods reject is recorded, not failed.
     """
     tally, passed = Tally(allow_undecided=allow_undecided), set()
-    fork = mp.get_context("fork")  # the workers inherit the imported modules
-    with ProcessPoolExecutor(max_workers=2, mp_context=fork) as pool:
+    # Fresh (spawned) workers: forked ones would carry the test process's whole heap into
+    # every enumeration and verification child they fork.
+    spawn = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as pool:
 
         @settings(max_examples=max_examples, derandomize=True, database=None, deadline=None)
         @given(

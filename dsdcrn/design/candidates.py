@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-import multiprocessing
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +25,7 @@ from dsdcrn.design.vienna import vienna_checks
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DesignProblem, SequenceDesign
 from dsdcrn.options import DesignOptions
+from dsdcrn.processes import process_pool
 from dsdcrn.progress import Progress, report
 
 __all__ = [
@@ -210,9 +209,7 @@ def best_of(
     workers = min(jobs, n)
     args = [(problem, s, dopts, sopts, 1 if workers > 1 else jobs) for s in seeds]
     if workers > 1:
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+        with process_pool(workers) as ex:
             results = _counted(ex.map(_one, args), n, progress)
     else:
         results = _counted(map(_one, args), n, progress)

@@ -74,8 +74,6 @@ Piperine's ``tdm.py`` / ``selectseq.py`` unless marked *new*:
 from __future__ import annotations
 
 import itertools
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -93,6 +91,7 @@ from dsdcrn.design.sequences import target_structures
 from dsdcrn.design.vienna import insert_breaks, vienna_dna_model
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DesignProblem, SequenceDesign
+from dsdcrn.processes import process_pool
 
 __all__ = [
     "DIMER_DG_THRESHOLD",
@@ -382,9 +381,7 @@ def _run(items: list[tuple], opts: ScoreOptions, jobs: int) -> list[tuple]:
     if jobs <= 1 or len(items) < _PARALLEL_MIN_ITEMS:
         return [_fold(it, T, salt) for it in items]
     chunks = [(items[i : i + _CHUNK], T, salt) for i in range(0, len(items), _CHUNK)]
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:
+    with process_pool(jobs) as ex:
         return [r for chunk in ex.map(_fold_chunk, chunks) for r in chunk]
 
 

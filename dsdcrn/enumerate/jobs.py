@@ -7,13 +7,13 @@ caller passes (e.g. Dask's ``distributed.Client(...).get_executor()``).
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from dsdcrn.errors import EnumerationLimitError
+from dsdcrn.processes import process_pool
 from dsdcrn.progress import Progress, report
 
 __all__ = ["JobRunner"]
@@ -41,9 +41,7 @@ class JobRunner:
         progress: Progress | None = None,
     ):
         self.own = executor is None
-        self.executor = executor or ProcessPoolExecutor(
-            max_workers=max(1, jobs), mp_context=mp.get_context("fork")
-        )
+        self.executor = executor or process_pool(jobs)
         self.deadline, self.what, self.progress = deadline, what, progress
 
     def map(self, func: Callable, items: list) -> list:

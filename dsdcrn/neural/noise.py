@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from dsdcrn.errors import DsdcrnError, SimulationBoundError
 from dsdcrn.io import write_folder
 from dsdcrn.neural.experiment import train_task
 from dsdcrn.neural.tasks import Task, load_task
+from dsdcrn.processes import process_pool
 
 __all__ = ["NoiseSweep", "noise_sweep"]
 
@@ -167,7 +167,7 @@ def noise_sweep(
         for key, a in zip(runs, args, strict=True):
             record(key, _run(*a))
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with process_pool(jobs) as pool:
             futures = [pool.submit(_run, *a) for a in args]
             for key, fut in zip(runs, futures, strict=True):
                 record(key, fut.result())

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from dsdcrn.compile.translate import compile_crn
@@ -171,11 +173,16 @@ def test_run_method_gives_a_counterexample_when_incorrect(enumerated):
     assert quick.verdict is False and quick.counterexample is None
 
 
-def test_run_method_without_an_answer_in_time(enumerated):
+def test_run_method_without_an_answer_in_time(enumerated, monkeypatch):
     crn, e = enumerated["A + B -> C"]
-    res = run_method("crn-bisimulation", build_problem(crn, e), timeout_s=1e-3)
+    problem = build_problem(crn, e)
+    # a method that takes 30 s, so the 0.2 s time-out is hit however loaded the machine
+    monkeypatch.setattr(type(problem), "job", lambda self, method: (time.sleep, 30))
+    t0 = time.perf_counter()
+    res = run_method("crn-bisimulation", problem, timeout_s=0.2)
     assert res.verdict is None and res.counterexample is None
-    assert res.detail == "no answer within the time-out of 0.001 s"
+    assert res.detail == "no answer within the time-out of 0.2 s"
+    assert time.perf_counter() - t0 < 10  # the child was killed, not waited for
 
 
 def test_decided_by_names_a_method_that_disproved():
