@@ -73,6 +73,23 @@ class DesignOptions:
 
 
 @dataclass
+class RealiseOptions:
+    """Bounds of rate realisation (:mod:`dsdcrn.kinetics.realise`); units in the names.
+
+    The default maximum rate is the plateau of toehold-mediated strand displacement,
+    about 1e6-3e6 /M/s for 6-7 nt toeholds (Zhang & Winfree, JACS 131:17303, 2009).
+    """
+
+    max_rate_per_M_s: float = 3e6  # largest delivered bimolecular rate constant, /M/s
+    min_fuel_nM: float = 50.0  # smallest gate or buffer concentration a knob may take, nM
+    max_fuel_nM: float = 2000.0  # largest concentration of one fuel complex, nM
+    max_total_uM: float = 500.0  # largest total fuel concentration, µM
+    min_toehold_nt: int = 3  # shortest toehold a unimolecular-only species may get, nt
+    tolerance: float = 0.01  # relative deviation of a delivered rate from its target
+    max_rounds: int = 200  # knob iterations at one tau
+
+
+@dataclass
 class BuildOptions:
     """Settings of one build (:func:`dsdcrn.pipeline.build`); units in the names."""
 
@@ -92,6 +109,10 @@ class BuildOptions:
     enum_jobs: int = field(default_factory=_all_cores)  # with modular
     shape_cache: bool = True  # with modular: each gate shape enumerated once
     order_anyway: bool = False  # design sequences even when not verified correct
+    realise: bool = True  # rate realisation (dsdcrn.kinetics.realise)
+    realisation: RealiseOptions = field(default_factory=RealiseOptions)
+    leak_per_s: float | None = None  # first-order leak of every gate, /s; None: literature
+    sequence_rates: bool = True  # also predict the kinetics from the designed sequences
 
     def check_options(self) -> CheckOptions:
         """The enumeration and verification settings."""

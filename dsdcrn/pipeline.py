@@ -20,7 +20,16 @@ from dsdcrn.design.candidates import BestOf, best_of
 from dsdcrn.design.sequences import design_sequences
 from dsdcrn.enumerate.peppercorn import Enumerated
 from dsdcrn.errors import DsdcrnError
-from dsdcrn.kinetics.fidelity import Fidelity, simulate_fidelity
+from dsdcrn.kinetics.fidelity import Fidelity
+from dsdcrn.kinetics.leaks import DEFAULT_LEAK_PER_S
+from dsdcrn.kinetics.realise import (
+    Realisation,
+    default_toehold,
+    delivered_only,
+    plan_toeholds,
+    realise_rates,
+)
+from dsdcrn.kinetics.run import Kinetics, KineticsOptions, simulate_kinetics
 from dsdcrn.model.crn import CRN
 from dsdcrn.model.design import DesignProblem, SequenceDesign
 from dsdcrn.model.domains import DomainSystem
@@ -29,7 +38,7 @@ from dsdcrn.progress import Progress, report
 from dsdcrn.stages import enumerate_checked, verify_checked
 from dsdcrn.verify.whole import Verification
 
-STAGES = ("compile", "count", "enumerate", "verify", "design", "simulate")
+STAGES = ("compile", "count", "enumerate", "verify", "realise", "design", "simulate")
 log = logging.getLogger(__name__)
 
 
@@ -54,6 +63,8 @@ class Build:
     seconds: dict[str, float]
     best: BestOf | None = None  # every candidate design, their scores and the ranking
     simulation_error: str = ""
+    realisation: Realisation | None = None
+    kinetics: Kinetics | None = None  # leaks, fuel budget, sequence-level prediction
 
     @property
     def verified(self) -> bool:
@@ -110,12 +121,15 @@ def build(
     progress: bool = True,
     on_progress: Progress | None = None,
 ) -> Build:
-    """Run compile, count, enumerate, verify, design and simulate on ``formal``.
+    """Run compile, count, enumerate, verify, realise, design and simulate on ``formal``.
 
+    Compilation takes the rate realisation's toehold lengths and, once the circuit is
+    verified, realisation sets its gate and buffer concentrations and tau
+    (:mod:`dsdcrn.kinetics.realise`; ``opts.realise`` False keeps the compiled ones).
     When verification does not prove the implementation correct the build stops
     there (no sequences, no kinetics) unless ``opts.order_anyway``.  ``progress``
     logs each stage (logger ``dsdcrn.pipeline``); ``on_progress`` is called with
-    ("build", stages done, 6).
+    ("build", stages done, 7).
     """
     opts = opts or BuildOptions()
     seconds: dict[str, float] = {}
@@ -132,7 +146,7 @@ def build(
         return out
 
     checks = opts.check_options()
-    system = stage("compile", compile_crn, formal, opts.scheme, fuel_nM=opts.fuel_nM)
+    system = stage("compile", compile_realisable, formal, opts)
     counts = stage("count", count, system)
     enumerated, mod = stage("enumerate", enumerate_checked, system, checks, progress, on_progress)
     verification, _ = stage(
@@ -141,7 +155,11 @@ def build(
     b = Build(formal, opts, system, counts, enumerated, verification, None, None, seconds)
     if not b.verified and not opts.order_anyway:
         return b
-    b.best = stage("design", design_best, system, opts, on_progress)
+    if b.verified:
+        b.realisation = stage("realise", realise_build, b)
+        b.system = b.realisation.apply_system(system)
+        b.enumerated = b.realisation.apply(enumerated)
+    b.best = stage("design", design_best, b.system, opts, on_progress)
     b.design = b.best.winner.design
     # an implementation not proven correct may have no effective rates to simulate at:
     # its simulation may fail, quietly, and the report says so
@@ -151,17 +169,48 @@ def build(
             quiet.enter_context(np.errstate(all="ignore"))
             warnings.simplefilter("ignore")
         try:
-            b.fidelity = stage(
-                "simulate",
-                simulate_fidelity,
-                formal,
-                enumerated,
-                verification.full_interpretation,
-                unit_nM=opts.unit_nM,
-                duration=opts.duration,
-            )
+            b.fidelity, b.kinetics = stage("simulate", simulate_build, b)
         except (DsdcrnError, ValueError, ArithmeticError) as err:
             if b.verified:
                 raise
             b.simulation_error = str(err)
     return b
+
+
+def compile_realisable(formal: CRN, opts: BuildOptions) -> DomainSystem:
+    """Compile ``formal``, with the realisation's toehold lengths when ``opts.realise``."""
+    plan = {}
+    if opts.realise:
+        plan = plan_toeholds(formal, opts.scheme, opts.unit_nM, opts.fuel_nM, opts.realisation)
+    return compile_crn(formal, opts.scheme, fuel_nM=opts.fuel_nM, domain_nt=plan)
+
+
+def realise_build(b: Build) -> Realisation:
+    """The build's rate realisation (or, with ``realise`` off, its delivered rates)."""
+    o, inter = b.options, b.verification.full_interpretation
+    if not o.realise:
+        return delivered_only(b.formal, b.enumerated, inter, o.unit_nM)
+    default = default_toehold(o.scheme)
+    toeholds = {
+        d.name: d.length
+        for d in b.system.domains.values()
+        if d.kind == "toehold" and d.length != default
+    }
+    return realise_rates(b.formal, b.enumerated, inter, o.unit_nM, o.realisation, toeholds)
+
+
+def simulate_build(b: Build) -> tuple[Fidelity, Kinetics]:
+    """The build's kinetics: fidelity at the requested rates (leaks included), leak
+    fractions, fuel budget, and the prediction from the designed sequences."""
+    o = b.options
+    tau = b.realisation.tau_s if b.realisation else None
+    leak = DEFAULT_LEAK_PER_S if o.leak_per_s is None else o.leak_per_s
+    dimers = b.best.winner.scores.spurious_dimers() if o.sequence_rates and b.best else None
+    return simulate_kinetics(
+        b.formal,
+        b.enumerated,
+        b.verification.full_interpretation,
+        KineticsOptions(o.unit_nM, o.duration, tau, leak),
+        design=b.design if o.sequence_rates else None,
+        dimers=dimers,
+    )

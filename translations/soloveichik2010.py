@@ -27,6 +27,14 @@ Templates, each named for the paper's complex it implements:
   has no translator: O_i (then ``b_Y c_Y``) is waste.
 
 Default lengths follow the paper's regime: 6-nt toeholds, 15-nt long domains.
+
+Rate knobs (:mod:`dsdcrn.kinetics.realise`): the paper sets each reaction's rate by its
+gate's toehold strength q_i and the gate and buffer concentrations.  Here a bimolecular
+reaction's rate is set by its buffer B_i (more buffer holds the join gate's first step
+back), a unimolecular one's by its gate G_i's concentration, and a species whose every
+gate is unimolecular may get a shorter toehold ``a_X``.  The translator releases
+products with the longest toeholds first, so a short toehold is only ever the last
+helper's (the cap strip, after every product is out) and never delays a release.
 """
 
 from __future__ import annotations
@@ -37,6 +45,13 @@ LENGTHS = {"toehold": 6, "long": 15}
 MAX_REACTANTS = 2
 MAX_PRODUCTS = None
 RESERVED = r"r[0-9]+_.*"
+#: The complex whose concentration sets each kind of reaction's rate, by name pattern,
+#: and the domains that may be shortened: see :mod:`dsdcrn.kinetics.realise`.
+RATE_KNOBS = {
+    "bimolecular": ("r{i}_buffer", "slower with more"),
+    "unimolecular": ("r{i}_gate", "faster with more"),
+    "toehold": "a_{x}",
+}
 
 
 def _species(x: str, module) -> tuple[str, str, str]:
@@ -77,7 +92,10 @@ def reaction(i: int, reactants: list[str], products: list[str], module) -> None:
         module.complex(f"r{i}_buffer", f"{b_x} {c_x} a_{last}", "buffer strand B_i (Fig. 2B)")
     if not products:
         return
-    # Translator: O_i enters at c_Y*, migrates along d_i*, then products are released in turn.
+    # Translator: O_i enters at c_Y*, migrates along d_i*, then products are released in
+    # turn, longest toehold first (stable), since each release waits for a helper that
+    # binds the previous product's toehold.
+    products = sorted(products, key=lambda p: -module.length(f"a_{p}", "toehold"))
     kernel = ""
     closers = ""
     history = d

@@ -30,12 +30,21 @@ from dsdcrn.io import (
     emit,
     install_signal_handlers,
 )
+from dsdcrn.kinetics.leaks import DEFAULT_LEAK_PER_S
 from dsdcrn.model.crn import CRN, read_crn
-from dsdcrn.options import METHODS, BuildOptions, CheckOptions, DesignOptions, EnumerationOptions
+from dsdcrn.options import (
+    METHODS,
+    BuildOptions,
+    CheckOptions,
+    DesignOptions,
+    EnumerationOptions,
+    RealiseOptions,
+)
 from dsdcrn.progress import terminal_bar
 from dsdcrn.validate import (
     fraction,
     int_at_least,
+    nonnegative_float,
     nonnegative_int,
     positive_float,
     positive_int,
@@ -43,6 +52,7 @@ from dsdcrn.validate import (
 )
 
 _B, _D, _E, _C = BuildOptions(), DesignOptions(), EnumerationOptions(), CheckOptions()
+_R = RealiseOptions()
 
 
 def _emit(text: str, out: str | None) -> None:
@@ -214,6 +224,55 @@ def _kinetics_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--duration", type=positive_float, default=_B.duration, help="formal time units to simulate"
     )
+    p.add_argument(
+        "--no-realise",
+        action="store_true",
+        help="keep the scheme's toeholds and the uniform fuel concentration (no rate realisation)",
+    )
+    p.add_argument(
+        "--max-rate",
+        type=positive_float,
+        default=_R.max_rate_per_M_s,
+        help="largest delivered bimolecular rate constant, /M/s",
+    )
+    p.add_argument(
+        "--min-fuel-nM",
+        type=positive_float,
+        default=_R.min_fuel_nM,
+        help="smallest gate or buffer concentration realisation may choose, nM",
+    )
+    p.add_argument(
+        "--max-fuel-nM",
+        type=positive_float,
+        default=_R.max_fuel_nM,
+        help="largest concentration of one fuel complex, nM",
+    )
+    p.add_argument(
+        "--max-total-uM",
+        type=positive_float,
+        default=_R.max_total_uM,
+        help="largest total fuel concentration, µM",
+    )
+    p.add_argument(
+        "--leak",
+        type=nonnegative_float,
+        default=DEFAULT_LEAK_PER_S,
+        metavar="K",
+        help=f"first-order leak of every gate, /s (default {DEFAULT_LEAK_PER_S:g}; 0: none)",
+    )
+
+
+def _realise_options(args) -> RealiseOptions:
+    if args.min_fuel_nM > args.max_fuel_nM:
+        raise DsdcrnError(
+            f"--min-fuel-nM {args.min_fuel_nM:g} is above --max-fuel-nM {args.max_fuel_nM:g}"
+        )
+    return RealiseOptions(
+        max_rate_per_M_s=args.max_rate,
+        min_fuel_nM=args.min_fuel_nM,
+        max_fuel_nM=args.max_fuel_nM,
+        max_total_uM=args.max_total_uM,
+    )
 
 
 def _enum_options(args) -> EnumerationOptions:
@@ -291,6 +350,9 @@ def cmd_build(args) -> None:
         enum_jobs=args.enum_jobs,
         shape_cache=not args.no_shape_cache,
         order_anyway=args.order_anyway,
+        realise=not args.no_realise,
+        realisation=_realise_options(args),
+        leak_per_s=args.leak,
     )
     b = build(crn, opts, progress=not args.quiet, on_progress=terminal_bar())
     out = write_design(b, args.output, force=args.force)
@@ -301,7 +363,10 @@ def cmd_build(args) -> None:
         + ", ".join(f"{r.method} {r.verdict}" for r in v.results)
     )
     if f is not None:
-        line += f"; kinetics max relative error {f.max_rel_error:.1%}"
+        line += (
+            f"; kinetics at the requested rates (tau {f.time_unit_s:.1f} s): max relative "
+            f"error {f.max_rel_error:.1%}"
+        )
     print(line + f"; design folder: {out}")
     if not b.verified:
         print(
@@ -405,10 +470,18 @@ def cmd_design(args) -> None:
 
 
 def cmd_simulate(args) -> None:
-    from dsdcrn.kinetics.fidelity import simulate_fidelity
+    from dsdcrn.compile.translate import compile_crn
+    from dsdcrn.kinetics.realise import delivered_only, plan_toeholds, realise_rates
+    from dsdcrn.kinetics.run import KineticsOptions, simulate_kinetics
     from dsdcrn.stages import enumerate_and_verify
 
-    crn, system = _compiled(args)
+    crn, ropts = _load(args), _realise_options(args)
+    plan = (
+        {}
+        if args.no_realise
+        else plan_toeholds(crn, args.scheme, args.unit_nM, args.fuel_nM, ropts)
+    )
+    system = compile_crn(crn, args.scheme, fuel_nM=args.fuel_nM, domain_nt=plan)
     opts = _check_options(args)
     opts.module_copies = True  # the kinetics need every species interpreted
     checked = enumerate_and_verify(crn, system, opts, progress=True, on_progress=terminal_bar())
@@ -418,20 +491,31 @@ def cmd_simulate(args) -> None:
             f"{crn.source}: CRN bisimulation did not prove the circuit correct "
             f"({v.results[0].counterexample or v.results[0].detail}); nothing to simulate"
         )
-    f = simulate_fidelity(
-        crn,
-        checked.enumerated,
-        v.full_interpretation,
-        args.unit_nM,
-        args.duration,
-        plot=args.output,
-    )
-    print(f"time unit {f.time_unit_s:.1f} s, simulated {f.t_end_s:.0f} s")
+    inter, e = v.full_interpretation, checked.enumerated
+    if args.no_realise:
+        real = delivered_only(crn, e, inter, args.unit_nM)
+    else:
+        real = realise_rates(crn, e, inter, args.unit_nM, ropts, plan)
+    e = real.apply(e)
+    kopts = KineticsOptions(args.unit_nM, args.duration, real.tau_s, args.leak)
+    f, k = simulate_kinetics(crn, e, inter, kopts, plot=args.output)
+    print("\n".join(real.markdown(args.duration)))
+    print(f"\nsimulated {f.t_end_s:.0f} s against the formal CRN at the requested rates")
     for s, m in f.metrics.items():
+        leak = k.leak_fraction.get(s)
         print(
             f"{s}: peak {m['peak_nM']:.3g} nM, RMSE {m['rmse_nM']:.3g} nM, "
             f"max relative error {m['max_rel_error']:.2%}"
+            + (f", leak fraction {leak:.2%}" if leak is not None and leak == leak else "")
         )
+    if k.fuel is not None:
+        print(k.fuel.markdown().splitlines()[0])
+    if args.sbml:
+        from dsdcrn.kinetics.sbml import write_sbml
+
+        init = {x.name: x.concentration_nM for x in e.species.values() if x.concentration_nM}
+        path = write_sbml(args.sbml, list(e.reactions), init, crn.name)
+        print(f"wrote {path} (SBML L3V2, nM and s; leaks not included)", file=sys.stderr)
 
 
 def cmd_count(args) -> None:
@@ -545,6 +629,9 @@ def _add_stages(sub) -> None:
     _kinetics_args(s)
     s.add_argument("--verify-timeout", type=positive_float, default=_C.timeout_s, help="s")
     s.add_argument("-o", "--output", help="PNG plot")
+    s.add_argument(
+        "--sbml", metavar="FILE", help="also write the realised implementation CRN as SBML (nM, s)"
+    )
     _enum_args(s)
     s.set_defaults(func=cmd_simulate)
 

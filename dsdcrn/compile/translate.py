@@ -71,12 +71,18 @@ class Declarations:
     parts: list[tuple[str, str, str]] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=dict)  # LENGTHS key -> designer's kind
     variant: Mapping[str, object] = field(default_factory=dict)
+    domain_nt: Mapping[str, int] = field(default_factory=dict)  # per-domain lengths, nt
+
+    def length(self, name: str, kind: str) -> int:
+        """Length (nt) domain ``name`` of ``kind`` gets: its own in ``domain_nt``, else
+        the kind's."""
+        if kind not in self.lengths:
+            raise SchemeError(f"scheme declares domain {name!r} of unknown kind {kind!r}")
+        return int(self.domain_nt.get(name, self.lengths[kind]))
 
     def domain(self, name: str, kind: str) -> str:
         """Declare domain ``name`` of ``kind`` (a key of the scheme's lengths); return the name."""
-        if kind not in self.lengths:
-            raise SchemeError(f"scheme declares domain {name!r} of unknown kind {kind!r}")
-        spec = DomainSpec(name, self.lengths[kind], self.kinds.get(kind, kind))
+        spec = DomainSpec(name, self.length(name, kind), self.kinds.get(kind, kind))
         self.domains.setdefault(name, spec)
         return name
 
@@ -165,6 +171,7 @@ def compile_crn(
     scheme: str | ModuleType,
     fuel_nM: float = FUEL_NM,
     variant: Mapping[str, object] | None = None,
+    domain_nt: Mapping[str, int] | None = None,
 ) -> DomainSystem:
     """Translate a formal CRN into a domain-level system.
 
@@ -176,6 +183,9 @@ def compile_crn(
     variant : options of the scheme's variants (keys of its ``VARIANTS``), e.g.
         ``{"corrected": True}`` for ``chen2013_2D``; the scheme reads them as
         :attr:`Declarations.variant`.  None or empty: the scheme as published.
+    domain_nt : lengths (nt) of named domains that differ from their kind's length in
+        the scheme's ``LENGTHS``, e.g. a shorter toehold chosen by rate realisation
+        (:mod:`dsdcrn.kinetics.realise`).
     """
     if fuel_nM <= 0:
         raise SchemeError(f"fuel concentration must be > 0 nM, not {fuel_nM:g}")
@@ -187,7 +197,9 @@ def compile_crn(
 
     def declarations() -> Declarations:
         kinds = dict(getattr(mod, "DESIGN_KINDS", {}))
-        return Declarations(dict(mod.LENGTHS), kinds=kinds, variant=options)
+        return Declarations(
+            dict(mod.LENGTHS), kinds=kinds, variant=options, domain_nt=dict(domain_nt or {})
+        )
 
     patterns = declare_signals(mod, rewrite, declarations, collector)
     declare_reactions(mod, rewrite, declarations, collector)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from dsdcrn.errors import EnumerationLimitError
 from dsdcrn.model.crn import Reaction
@@ -111,8 +112,14 @@ class Enumerated:
         return "\n".join(lines) + "\n"
 
 
-def _peppercorn(pil: str, opts: EnumerationOptions) -> dict:
-    """Child-process body: enumerate ``pil`` and return plain data."""
+def _peppercorn(
+    pil: str, opts: EnumerationOptions, detailed_rates: Callable[[Any], None] | None = None
+) -> dict:
+    """Child-process body: enumerate ``pil`` and return plain data.
+
+    ``detailed_rates``, if given, is called with the ``Enumerator`` after enumeration
+    and before condensation; it may reset detailed rate constants, never reactions.
+    """
     import logging
 
     from peppercornenumerator import Enumerator, PolymerizationError
@@ -134,6 +141,8 @@ def _peppercorn(pil: str, opts: EnumerationOptions) -> dict:
         enum.enumerate()
     except PolymerizationError as err:
         return {"limit": str(err)}
+    if detailed_rates is not None:
+        detailed_rates(enum)
     enum.condense()
 
     def canon(cx) -> tuple[list[str], list[str]]:
@@ -178,12 +187,17 @@ def _split(seq: list[str], st: list[str]) -> tuple[list[list[str]], list[str]]:
 
 
 def enumerate_system(
-    system: DomainSystem, options: EnumerationOptions | None = None, progress: bool = False
+    system: DomainSystem,
+    options: EnumerationOptions | None = None,
+    progress: bool = False,
+    detailed_rates: Callable[[Any], None] | None = None,
 ) -> Enumerated:
     """Enumerate the compiled system with Peppercorn and classify its resting species.
 
     Every complex of the system is an initial complex, signals included whatever
     their concentration, so each formal species' reactions are enumerated.
+    ``detailed_rates`` (in the child, before condensation) may change detailed rate
+    constants, e.g. :class:`dsdcrn.kinetics.sequence_rates.OpeningRates`.
     Raises :class:`EnumerationLimitError` when a bound in ``options`` is hit.
     """
     opts = options or EnumerationOptions()
@@ -198,7 +212,7 @@ def enumerate_system(
         )
     t0 = time.perf_counter()
     try:
-        raw = run_isolated(_peppercorn, pil, opts, timeout=opts.timeout_s)
+        raw = run_isolated(_peppercorn, pil, opts, detailed_rates, timeout=opts.timeout_s)
     except Timeout:
         raise EnumerationLimitError(
             f"enumeration of {system.formal.source} exceeded the time-out of {opts.timeout_s:g} s; "

@@ -16,7 +16,8 @@ from dsdcrn.model.domains import parse_kernel
 
 AB = "A + B -> C\nA @initial 10\nB @initial 10\n"
 _METRIC = re.compile(
-    r"^(\w+): peak ([0-9.eE+-]+) nM, RMSE ([0-9.eE+-]+) nM, max relative error ([0-9.]+)%$"
+    r"^(\w+): peak ([0-9.eE+-]+) nM, RMSE ([0-9.eE+-]+) nM, max relative error ([0-9.]+)%"
+    r"(?:, leak fraction (-?[0-9.]+)%)?$"
 )
 _REACTION = re.compile(r"^reaction \[condensed = ([0-9.eE+-]+) (/nM/s|/s)\] (.*) -> (.*)$")
 
@@ -37,10 +38,14 @@ def _sorted(side: str) -> tuple[str, ...]:
 def test_simulate_writes_the_plot_and_reports_small_errors(tmp_path, capsys):
     (tmp_path / "ab.crn").write_text(AB)
     png = tmp_path / "ab.png"
-    _run(["simulate", str(tmp_path / "ab.crn"), "-o", str(png)])
+    sbml = tmp_path / "ab.xml"
+    _run(["simulate", str(tmp_path / "ab.crn"), "-o", str(png), "--sbml", str(sbml)])
     out = capsys.readouterr().out.splitlines()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert re.fullmatch(r"time unit [0-9.]+ s, simulated [0-9]+ s", out[0]), out
+    assert re.match(r"Rates realised: one formal time unit is \*\*tau = [0-9.]+ s", out[0]), out
+    pattern = r"simulated [0-9]+ s against the formal CRN at the requested rates"
+    assert any(re.fullmatch(pattern, line) for line in out), out
+    assert "<sbml" in sbml.read_text() and "r1_join" in sbml.read_text()
     metrics = {m[1]: m for m in map(_METRIC.match, out[1:]) if m}
     assert sorted(metrics) == ["A", "B", "C"], out
     # measured: 0.47 % (A, B) and 0.95 % (C) with the default --duration 1

@@ -76,6 +76,16 @@ def test_build_writes_the_design_folder(tmp_path):
     assert "r1_join,fuel,1000," in mix and "A,signal,10," in mix
     k = json.loads((out / "kinetics.json").read_text())
     assert k["max_rel_error"] < 0.10
+    # rate realisation: tau, and the one rate delivered within 1% of its target
+    real = k["realisation"]
+    assert real["realised"] and real["tau_s"] == k["time_unit_s"] > 0
+    assert abs(real["rates"][0]["error"]) < 0.01
+    assert k["leak_reactions"] > 0 and k["fuel"]["first_half_s"] is None
+    assert k["sequence_rates"]["max_rel_error"] >= 0
+    report = (out / "report.md").read_text()
+    lead = report.split("## Formal CRN")[0]
+    assert f"**Kinetic fidelity: {k['max_rel_error']:.1%}**" in lead
+    assert "### Rate realisation" in report and "### Fuel budget" in report
     # same seed, same sequences; the folder is replaced, not merged
     first = (out / "strands.fasta").read_text()
     (out / "strands.fasta").write_text(">old\nACGT\n")  # must be rewritten

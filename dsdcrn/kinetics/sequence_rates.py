@@ -1,0 +1,433 @@
+"""Sequence-aware rate constants and toehold-occlusion sequestration.
+
+Peppercorn's rate model is length-only: a helix of ``L`` nt opens at
+``k_open = k_bind(L) exp((L dG_bp + dG_assoc) / RT)`` with ``k_bind(L) = 3e5 L`` /M/s,
+``dG_bp = -1.7`` kcal/mol and ``dG_assoc = +1.9`` kcal/mol (peppercornenumerator 1.1.1),
+so every 6-nt toehold binds with ``-8.3`` kcal/mol whatever its sequence.  This module
+replaces the energy of each *toehold* domain by its sequence's in-context duplex energy
+(ViennaRNA, DNA Mathews 2004 parameters) and re-runs the enumeration with those opening
+rates, so that a weaker toehold dissociates faster and its condensed displacement is
+slower (the three-step model of Zhang & Winfree, JACS 131:17303, 2009).  Binding and
+branch-migration rates stay Peppercorn's.
+
+In-context toehold energy (the model): a toehold binds next to a helix, so its duplex
+stacks onto that helix's terminal base pair.  For each place a toehold domain ``t`` (or
+``t*``) is *exposed* (unpaired) in a resting species, the flanking base pairs are the
+paired domains adjacent to it on the same strand (one nucleotide each: the last of the
+5' neighbour, the first of the 3' neighbour).  The energy of that context is the duplex
+free energy of the toehold extended by those flanking base pairs (duplex initiation, every
+nearest-neighbour stack, terminal A-T penalty of the outer ends) minus the terminal A-T
+penalty of each flanking pair, which is not a helix end in place.  A toehold's energy is
+the mean over its distinct contexts (the bare toehold duplex when it is never exposed).
+Energies in kcal/mol (negative = binding, standard state 1 M), temperatures in °C,
+concentrations in nM, rate constants in /nM/s and /s unless the name says /M/s.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dsdcrn.design.equilibrium import rt
+from dsdcrn.design.scores import base_strands
+from dsdcrn.design.vienna import vienna_dna_model
+from dsdcrn.enumerate.peppercorn import Enumerated, enumerate_system
+from dsdcrn.errors import DsdcrnError
+from dsdcrn.model.crn import Reaction
+from dsdcrn.model.design import DesignProblem, SequenceDesign
+from dsdcrn.model.domains import DomainSystem, base
+
+__all__ = [
+    "DEFAULT_K_ON_PER_M_S",
+    "PEPPERCORN_R",
+    "OpeningRates",
+    "context_dG",
+    "occlusion_reactions",
+    "peppercorn_helix_dG",
+    "sequence_rates",
+    "toehold_contexts",
+    "toehold_energies",
+]
+
+#: Gas constant Peppercorn's ``opening_rate`` uses (kcal/mol/K); used here for opening
+#: rates so that length-only energies reproduce Peppercorn's rates exactly.
+PEPPERCORN_R = 0.001987
+
+#: Default association rate constant of a sequestering dimer (/M/s): the order of
+#: magnitude of toehold hybridisation (Zhang & Winfree 2009 fit a few 10^6 /M/s;
+#: Peppercorn's 3e5 /M/s per nt gives 1.8e6 /M/s for 6 nt).
+DEFAULT_K_ON_PER_M_S = 1e6
+
+_COMP = str.maketrans("ACGT", "TGCA")
+
+Context = tuple[str | None, str, str | None]
+
+
+def _revcomp(seq: str) -> str:
+    return seq[::-1].translate(_COMP)
+
+
+def _peppercorn_constants() -> tuple[float, float]:
+    """(dG_bp, dG_assoc) defaults of the installed Peppercorn (kcal/mol)."""
+    import inspect
+
+    from peppercornenumerator.ratemodel import opening_rate
+
+    params = inspect.signature(opening_rate).parameters
+    return float(params["dG_bp"].default), float(params["dG_assoc"].default)
+
+
+def peppercorn_helix_dG(length_nt: int) -> float:
+    """Peppercorn's length-only duplex energy ``L dG_bp + dG_assoc`` (kcal/mol).
+
+    With the installed defaults (-1.7 and +1.9 kcal/mol): -8.3 for 6 nt, -10.0 for 7 nt.
+    """
+    dG_bp, dG_assoc = _peppercorn_constants()
+    return length_nt * dG_bp + dG_assoc
+
+
+# --------------------------------------------------------------------------- energies
+def _complexes(source: Enumerated | DomainSystem) -> Iterable[tuple[list[list[str]], list[str]]]:
+    if isinstance(source, Enumerated):
+        return [(s.strands, s.structure) for s in source.species.values()]
+    return [(c.strands, c.structure) for c in source.complexes]
+
+
+def _system(source: Enumerated | DomainSystem) -> DomainSystem:
+    return source.system if isinstance(source, Enumerated) else source
+
+
+def toehold_contexts(source: Enumerated | DomainSystem) -> dict[str, list[Context]]:
+    """Where each toehold is exposed: distinct ``(5' flank, token, 3' flank)`` triples.
+
+    ``token`` is the exposed domain (``t`` or ``t*``), a flank the paired domain next
+    to it on the same strand (None: strand end or unpaired neighbour); an exposed
+    toehold with no paired neighbour (a free strand's) is no binding context.  Contexts
+    come from the resting species of an :class:`Enumerated` (or a system's complexes).
+    """
+    system = _system(source)
+    toeholds = {d.name for d in system.domains.values() if d.kind == "toehold"}
+    out: dict[str, list[Context]] = {t: [] for t in sorted(toeholds)}
+    for strands, structure in _complexes(source):
+        symbols = [s for s in structure if s != "+"]
+        pos = 0
+        for strand in strands:
+            sym = symbols[pos : pos + len(strand)]
+            pos += len(strand)
+            for k, tok in enumerate(strand):
+                if base(tok) not in toeholds or sym[k] != ".":
+                    continue
+                left = strand[k - 1] if k > 0 and sym[k - 1] != "." else None
+                right = strand[k + 1] if k + 1 < len(strand) and sym[k + 1] != "." else None
+                if (left or right) and (left, tok, right) not in out[base(tok)]:
+                    out[base(tok)].append((left, tok, right))
+    return out
+
+
+def _seq(design: SequenceDesign, token: str) -> str:
+    try:
+        seq = design.domains[base(token)]
+    except KeyError:
+        raise DsdcrnError(f"the design has no sequence for domain {base(token)!r}") from None
+    return _revcomp(seq) if token.endswith("*") else seq
+
+
+def context_dG(design: SequenceDesign, context: Context, md: Any) -> float:
+    """In-context duplex energy (kcal/mol) of one exposed toehold (module doc).
+
+    ``md`` is a ViennaRNA model with DNA parameters
+    (:func:`dsdcrn.design.vienna.vienna_dna_model`).
+    """
+    import RNA
+
+    left, token, right = context
+    five = _seq(design, left)[-1] if left else ""
+    three = _seq(design, right)[0] if right else ""
+    top = five + _seq(design, token) + three
+    fc = RNA.fold_compound(f"{top}&{_revcomp(top)}", md)
+    dG = fc.eval_structure("(" * len(top) + ")" * len(top))
+    terminal_at = RNA.param(md).TerminalAU / 100.0  # kcal/mol
+    penalties = sum(terminal_at for nt in (five, three) if nt in ("A", "T"))
+    return float(dG) - penalties
+
+
+def _conditions(
+    design: SequenceDesign | None, temperature_C: float | None, salt_M: float | None
+) -> tuple[float, float | None]:
+    params = design.parameters if design is not None else {}
+    t = params.get("temperature_C", 25.0) if temperature_C is None else temperature_C
+    s = params.get("salt_M") if salt_M is None else salt_M
+    return float(t), s
+
+
+def toehold_energies(
+    design: SequenceDesign,
+    source: Enumerated | DomainSystem,
+    temperature_C: float | None = None,
+    salt_M: float | None = None,
+) -> dict[str, float]:
+    """In-context duplex ΔG of every toehold domain (kcal/mol, negative = binding).
+
+    Parameters
+    ----------
+    design : SequenceDesign
+        Domain sequences (5'->3').
+    source : Enumerated or DomainSystem
+        Which domains are toeholds (``DomainSpec.kind``) and where they are exposed
+        (:func:`toehold_contexts`); an enumeration sees intermediates too.
+    temperature_C, salt_M : float or None
+        ViennaRNA conditions (°C, M Na+); None: the design's own (25 °C, 1.021 M).
+
+    Returns
+    -------
+    dict[str, float]
+        Toehold name -> mean in-context ΔG over its exposure contexts (module doc);
+        compare with :func:`peppercorn_helix_dG` (-8.3 kcal/mol for 6 nt).
+    """
+    t, s = _conditions(design, temperature_C, salt_M)
+    md = vienna_dna_model(t, s)
+    out = {}
+    for name, contexts in toehold_contexts(source).items():
+        contexts = contexts or [(None, name, None)]
+        out[name] = sum(context_dG(design, c, md) for c in contexts) / len(contexts)
+    return out
+
+
+# --------------------------------------------------------------------------- opening rates
+def _paired_domains(cx: Any) -> tuple[Counter[str], dict[str, int]]:
+    """Multiset of the paired domains (one count per pair) of a Peppercorn complex."""
+    counts: Counter[str] = Counter()
+    lengths: dict[str, int] = {}
+    for si, strand in enumerate(list(cx.pair_table)):
+        for di, partner in enumerate(strand):
+            if partner is not None and (si, di) < tuple(partner):
+                dom = cx.get_domain((si, di))
+                name = base(str(dom))
+                counts[name] += 1
+                lengths[name] = len(dom)
+    return counts, lengths
+
+
+@dataclass(frozen=True)
+class OpeningRates:
+    """Detailed-reaction hook: opening rates from per-domain duplex energies.
+
+    Called with Peppercorn's ``Enumerator`` after enumeration and before condensation
+    (inside the enumeration child process); sets every ``open`` reaction's rate to
+    ``k_bind(L) exp(dG / RT)``, ``dG = dG_assoc + sum_d (toehold_dG[d] - dG_assoc)``
+    over the toehold domains of the opened helix, plus ``len(d) dG_bp`` for its other
+    domains.  Reactions opening no listed domain keep Peppercorn's rate; no reaction is
+    added or removed.
+
+    Attributes
+    ----------
+    toehold_dG : Mapping[str, float]
+        Domain -> duplex ΔG with initiation (kcal/mol), e.g. :func:`toehold_energies`.
+    temperature_C : float
+        Temperature of RT (°C); ``R`` is :data:`PEPPERCORN_R`.
+    """
+
+    toehold_dG: Mapping[str, float]
+    temperature_C: float = 25.0
+
+    def __call__(self, enumerator: Any) -> None:
+        from peppercornenumerator.ratemodel import bimolecular_binding_rate, opening_rate
+
+        dG_bp = float(enumerator.dG_bp)
+        _, dG_assoc = _peppercorn_constants()
+        RT = PEPPERCORN_R * (self.temperature_C + 273.15)
+        for rxn in list(enumerator.reactions):
+            if rxn.rtype != "open":
+                continue
+            opened, lengths = _paired_domains(next(iter(rxn.reactants)))
+            for product in rxn.products:
+                opened -= _paired_domains(product)[0]
+            if not any(d in self.toehold_dG for d in opened):
+                continue
+            length = sum(lengths[d] * n for d, n in opened.items())
+            if not math.isclose(opening_rate(length, dG_bp=dG_bp), rxn.rate_constant[0]):
+                raise DsdcrnError(f"could not identify the helix opened by {rxn}")
+            dG = dG_assoc + sum(
+                n * (self.toehold_dG[d] - dG_assoc if d in self.toehold_dG else lengths[d] * dG_bp)
+                for d, n in opened.items()
+            )
+            rxn.rate_constant = (bimolecular_binding_rate(length) * math.exp(dG / RT), "/s")
+
+
+def _same_structure(a: Enumerated, b: Enumerated) -> bool:
+    kernels = {n: s.kernel for n, s in a.species.items()}
+    if kernels != {n: s.kernel for n, s in b.species.items()}:
+        return False
+    keys = sorted((r.reactants, r.products) for r in a.reactions)
+    return keys == sorted((r.reactants, r.products) for r in b.reactions)
+
+
+def sequence_rates(
+    enumerated: Enumerated,
+    design: SequenceDesign | None,
+    toehold_dG: Mapping[str, float] | None = None,
+    temperature_C: float | None = None,
+    salt_M: float | None = None,
+) -> list[Reaction]:
+    """The condensed reactions of ``enumerated`` with sequence-derived rate constants.
+
+    Re-runs Peppercorn on the same system and options with :class:`OpeningRates`
+    (toehold opening rates from :func:`toehold_energies`, module doc), so species and
+    reactions are identical to ``enumerated``'s and only the rates change.
+
+    Parameters
+    ----------
+    enumerated : Enumerated
+        The domain-level enumeration (length-only rates).
+    design : SequenceDesign or None
+        Domain sequences; may be None when ``toehold_dG`` is given.
+    toehold_dG : Mapping[str, float] or None
+        Toehold -> in-context duplex ΔG (kcal/mol) to use instead of the design's;
+        toeholds missing from it keep the length-only energy.
+    temperature_C, salt_M : float or None
+        °C and M Na+ of the energies and of RT; None: the design's (25 °C).
+
+    Returns
+    -------
+    list[Reaction]
+        In the order of ``enumerated.reactions``; rates in /s and /nM/s.
+    """
+    if toehold_dG is None:
+        if design is None:
+            raise DsdcrnError("sequence rates need a sequence design or toehold energies")
+        toehold_dG = toehold_energies(design, enumerated, temperature_C, salt_M)
+    unknown = sorted(set(toehold_dG) - set(enumerated.system.domains))
+    if unknown:
+        raise DsdcrnError(f"toehold energies for domains not in the system: {', '.join(unknown)}")
+    temp, _ = _conditions(design, temperature_C, salt_M)
+    hook = OpeningRates(dict(toehold_dG), temp)
+    again = enumerate_system(enumerated.system, enumerated.options, detailed_rates=hook)
+    if not _same_structure(enumerated, again):
+        raise DsdcrnError(
+            "the sequence-rate enumeration differs from the domain-level one; "
+            "enumerate the system again with the same options"
+        )
+    rate = {(r.reactants, r.products): r.rate for r in again.reactions}
+    return [
+        Reaction(r.reactants, r.products, rate[(r.reactants, r.products)])
+        for r in enumerated.reactions
+    ]
+
+
+# --------------------------------------------------------------------------- occlusion
+def _problem(system: DomainSystem) -> DesignProblem:
+    strands = system.strands()
+    name_of = system.strand_names()
+    complexes = {
+        cx.name: ([name_of[tuple(s)] for s in cx.strands], " ".join(cx.structure))
+        for cx in system.complexes
+    }
+    return DesignProblem(list(system.domains.values()), strands, complexes)
+
+
+def _bound_tokens(system: DomainSystem, strand: list[str], part: str) -> set[int]:
+    """Indices of ``strand``'s domains with a paired nucleotide in dot-bracket ``part``."""
+    out, pos = set(), 0
+    for i, tok in enumerate(strand):
+        n = system.domains[base(tok)].length
+        if any(ch in "()" for ch in part[pos : pos + n]):
+            out.add(i)
+        pos += n
+    if pos != len(part):
+        raise DsdcrnError(f"a dimer structure of {len(part)} nt does not fit a {pos}-nt strand")
+    return out
+
+
+def _holders(enumerated: Enumerated, strand: list[str], bound: set[int], gate: bool) -> list[str]:
+    """Species that can bind through ``bound`` domains of ``strand``.
+
+    A gate base strand: every species holding it with those domains unpaired; a free
+    strand: the species that is that strand alone.
+    """
+    out = []
+    for name, sp in enumerated.species.items():
+        symbols = [s for s in sp.structure if s != "+"]
+        if not gate:
+            if sp.strands == [strand] and all(s == "." for s in symbols):
+                out.append(name)
+            continue
+        pos = 0
+        for s in sp.strands:
+            if s == strand and all(symbols[pos + i] == "." for i in bound):
+                out.append(name)
+                break
+            pos += len(s)
+    return out
+
+
+def occlusion_reactions(
+    enumerated: Enumerated,
+    design: SequenceDesign,
+    dimers: Iterable[Mapping[str, Any]],
+    k_on_per_M_s: float = DEFAULT_K_ON_PER_M_S,
+    temperature_C: float | None = None,
+    gates_only: bool = True,
+) -> list[Reaction]:
+    """Reversible sequestration ``S + G <-> occl_S_G`` for each unintended dimer.
+
+    Parameters
+    ----------
+    enumerated : Enumerated
+        The enumeration whose species bind (names as in its reactions).
+    design : SequenceDesign
+        The design the dimers were scored on (its temperature sets RT).
+    dimers : iterable of dict
+        Rows of :meth:`dsdcrn.design.scores.ScoreReport.spurious_dimers`: ``strand_a``,
+        ``strand_b`` (strand names of :meth:`DomainSystem.strands`), ``bind_dG_mfe``
+        (kcal/mol) and ``mfe_structure`` (dot-bracket, ``&`` between the strands).
+    k_on_per_M_s : float
+        Association rate constant (/M/s; default :data:`DEFAULT_K_ON_PER_M_S`).
+    temperature_C : float or None
+        °C of RT; None: the design's (25 °C).
+    gates_only : bool
+        Only dimers with a gate base strand (a free strand on a gate's exposed toehold);
+        False: free-strand pairs too.
+
+    Returns
+    -------
+    list[Reaction]
+        Per mapped species pair: ``S + G -> occl_S_G`` at ``k_on`` (/nM/s) and
+        ``occl_S_G -> S + G`` at ``k_off = k_on exp(ΔG / RT) 1e9 nM`` (/s), the
+        strongest ΔG when several dimers map to one pair.  ``S`` (a free strand) is the
+        lone-strand species with its domains; ``G`` every species holding the gate base
+        strand with the bound domains unpaired.  Same-species pairs are left out.
+    """
+    if not k_on_per_M_s > 0:
+        raise DsdcrnError(f"k_on must be positive, got {k_on_per_M_s:g} /M/s")
+    system = enumerated.system
+    strands = system.strands()
+    gates = base_strands(_problem(system))
+    best: dict[tuple[str, str], float] = {}
+    for row in dimers:
+        a, b, dG, db = row["strand_a"], row["strand_b"], row["bind_dG_mfe"], row["mfe_structure"]
+        if dG is None or db is None or a == b or (gates_only and not {a, b} & gates):
+            continue
+        if a not in strands or b not in strands:
+            raise DsdcrnError(f"dimer {a} + {b}: strand not in the enumerated system")
+        sides = []
+        for name, part in zip((a, b), db.split("&"), strict=True):
+            bound = _bound_tokens(system, strands[name], part)
+            sides.append(_holders(enumerated, strands[name], bound, name in gates))
+        if a in gates and b not in gates:
+            sides.reverse()
+        for x in sides[0]:
+            for y in sides[1]:
+                if x != y:
+                    key = (x, y) if (a in gates) != (b in gates) else tuple(sorted((x, y)))
+                    best[key] = min(dG, best.get(key, math.inf))
+    temp, _ = _conditions(design, temperature_C, None)
+    k_on = k_on_per_M_s * 1e-9
+    out = []
+    for (x, y), dG in sorted(best.items()):
+        name = f"occl_{x}_{y}"
+        out.append(Reaction((x, y), (name,), k_on))
+        out.append(Reaction((name,), (x, y), k_on * math.exp(dG / rt(temp)) * 1e9))
+    return out
