@@ -31,8 +31,11 @@ Default lengths follow the paper's regime: 6-nt toeholds, 15-nt long domains.
 Rate knobs (:mod:`dsdcrn.kinetics.realise`): the paper sets each reaction's rate by its
 gate's toehold strength q_i and the gate and buffer concentrations.  Here a bimolecular
 reaction's rate is set by its buffer B_i (more buffer holds the join gate's first step
-back), a unimolecular one's by its gate G_i's concentration, and a species whose every
-gate is unimolecular may get a shorter toehold ``a_X``.  The translator releases
+back) and, past the buffer's bounds, by its join gate L_i; a unimolecular one's by its
+gate G_i's concentration, and a species whose every
+gate is unimolecular may get a shorter toehold ``a_X``.  Translators and helpers act
+after the reaction has committed: they go to the highest allowed concentration, which
+shortens the delay before the products appear.  The translator releases
 products with the longest toeholds first, so a short toehold is only ever the last
 helper's (the cap strip, after every product is out) and never delays a release.
 """
@@ -48,9 +51,12 @@ RESERVED = r"r[0-9]+_.*"
 #: The complex whose concentration sets each kind of reaction's rate, by name pattern,
 #: and the domains that may be shortened: see :mod:`dsdcrn.kinetics.realise`.
 RATE_KNOBS = {
-    "bimolecular": ("r{i}_buffer", "slower with more"),
-    "unimolecular": ("r{i}_gate", "faster with more"),
+    # in order of preference: the buffer first (the join gate is used up as it fires)
+    "bimolecular": (("r{i}_buffer", "slower with more"), ("r{i}_join", "faster with more")),
+    "unimolecular": (("r{i}_gate", "faster with more"),),
     "toehold": "a_{x}",
+    # steps after the reaction has committed: at the highest concentration, least delay
+    "latency": ("r{i}_fork", "r{i}_helper"),
 }
 
 

@@ -85,6 +85,17 @@ def _history(i: int, p: int, module) -> tuple[str, str]:
     return module.domain(f"y_{tag}", "long"), module.domain(f"z_{tag}", "clamp")
 
 
+#: Rate knobs (:mod:`dsdcrn.kinetics.realise`): a bimolecular reaction's rate is set by
+#: its free backward strand (more of it takes A's place on the reactant gate back more
+#: often), past its bounds by the reactant gate; a unimolecular one's by its reactant
+#: gate.  Product gates and helpers act after the reaction has committed.
+RATE_KNOBS = {
+    "bimolecular": (("r{i}_back", "slower with more"), ("r{i}_gate", "faster with more")),
+    "unimolecular": (("r{i}_gate", "faster with more"),),
+    "latency": ("r{i}_trans", "r{i}_helper"),
+}
+
+
 def signal(x: str, module) -> list[str | None]:
     """Signal strand ``s_x m_x c_x f_x h_x k_x`` (history ``h_x k_x``)."""
     s, m, c, f = _species(x, module)

@@ -469,18 +469,17 @@ def cmd_design(args) -> None:
         sys.stdout.write(fasta(w.design, list(problem.strands)))
 
 
-def cmd_simulate(args) -> None:
+def _realised_for_simulation(args, crn: CRN):
+    """Compile, enumerate, verify and realise ``crn`` as ``simulate`` asks; return the
+    realisation, the realised enumeration and the interpretation."""
     from dsdcrn.compile.translate import compile_crn
     from dsdcrn.kinetics.realise import delivered_only, plan_toeholds, realise_rates
-    from dsdcrn.kinetics.run import KineticsOptions, simulate_kinetics
     from dsdcrn.stages import enumerate_and_verify
 
-    crn, ropts = _load(args), _realise_options(args)
-    plan = (
-        {}
-        if args.no_realise
-        else plan_toeholds(crn, args.scheme, args.unit_nM, args.fuel_nM, ropts)
-    )
+    ropts = _realise_options(args)
+    plan = {}
+    if not args.no_realise:
+        plan = plan_toeholds(crn, args.scheme, args.unit_nM, args.fuel_nM, ropts)
     system = compile_crn(crn, args.scheme, fuel_nM=args.fuel_nM, domain_nt=plan)
     opts = _check_options(args)
     opts.module_copies = True  # the kinetics need every species interpreted
@@ -496,18 +495,53 @@ def cmd_simulate(args) -> None:
         real = delivered_only(crn, e, inter, args.unit_nM)
     else:
         real = realise_rates(crn, e, inter, args.unit_nM, ropts, plan)
-    e = real.apply(e)
+    return real, real.apply(e), inter
+
+
+def _sequences_for_simulation(args, e) -> tuple:
+    """The design (and its unintended dimers) ``--rates sequence`` simulates with."""
+    if args.rates == "domain":
+        return None, None
+    from dsdcrn.output.designfolder import read_design_folder
+
+    if not args.design:
+        raise DsdcrnError("--rates sequence needs --design FOLDER (a dsdcrn design folder)")
+    design, dimers = read_design_folder(args.design)
+    for name, d in e.system.domains.items():
+        if name not in design.domains or len(design.domains[name]) != d.length:
+            raise DsdcrnError(
+                f"{args.design}: domain {name!r} ({d.length} nt) is missing or has another "
+                "length there; design the same CRN, scheme and realisation"
+            )
+    return design, dimers
+
+
+def cmd_simulate(args) -> None:
+    from dsdcrn.kinetics.fidelity import write_plot
+    from dsdcrn.kinetics.run import KineticsOptions, simulate_kinetics
+
+    crn = _load(args)
+    real, e, inter = _realised_for_simulation(args, crn)
+    design, dimers = _sequences_for_simulation(args, e)
     kopts = KineticsOptions(args.unit_nM, args.duration, real.tau_s, args.leak)
-    f, k = simulate_kinetics(crn, e, inter, kopts, plot=args.output)
+    f, k = simulate_kinetics(crn, e, inter, kopts, design=design, dimers=dimers)
+    shown = k.sequence if design is not None else f
+    if args.output:
+        write_plot(shown, args.output, f"{crn.name}: formal CRN vs DSD ({args.rates} rates)")
     print("\n".join(real.markdown(args.duration)))
-    print(f"\nsimulated {f.t_end_s:.0f} s against the formal CRN at the requested rates")
-    for s, m in f.metrics.items():
+    print(
+        f"\nsimulated {f.t_end_s:.0f} s against the formal CRN at the requested rates "
+        f"({args.rates}-level rates)"
+    )
+    for s, m in shown.metrics.items():
         leak = k.leak_fraction.get(s)
         print(
             f"{s}: peak {m['peak_nM']:.3g} nM, RMSE {m['rmse_nM']:.3g} nM, "
             f"max relative error {m['max_rel_error']:.2%}"
             + (f", leak fraction {leak:.2%}" if leak is not None and leak == leak else "")
         )
+    if design is not None:
+        print(f"domain-level rates: max relative error {f.max_rel_error:.2%}")
     if k.fuel is not None:
         print(k.fuel.markdown().splitlines()[0])
     if args.sbml:
@@ -632,6 +666,14 @@ def _add_stages(sub) -> None:
     s.add_argument(
         "--sbml", metavar="FILE", help="also write the realised implementation CRN as SBML (nM, s)"
     )
+    s.add_argument(
+        "--rates",
+        choices=("domain", "sequence"),
+        default="domain",
+        help="domain: Peppercorn's length-only rates; sequence: rates from the designed "
+        "toeholds' ΔG plus toehold-occlusion reactions (needs --design)",
+    )
+    s.add_argument("--design", metavar="FOLDER", help="design folder for --rates sequence")
     _enum_args(s)
     s.set_defaults(func=cmd_simulate)
 

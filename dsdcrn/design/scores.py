@@ -159,6 +159,19 @@ class ScoreOptions:
     max_complex_strands: int = 8
 
 
+def spurious_pairs(
+    pairs: list[dict[str, Any]], threshold: float = DIMER_DG_THRESHOLD
+) -> list[dict[str, Any]]:
+    """The rows of ``pairs`` that pair two distinct strands below ``threshold`` (kcal/mol)."""
+    return [
+        p
+        for p in pairs
+        if p["strand_a"] != p["strand_b"]
+        and p.get("bind_dG_mfe") is not None
+        and p["bind_dG_mfe"] < threshold
+    ]
+
+
 @dataclass
 class ScoreReport:
     """All scores of one design.
@@ -206,13 +219,7 @@ class ScoreReport:
             if threshold is None
             else threshold
         )
-        return [
-            p
-            for p in self.pairs
-            if p["strand_a"] != p["strand_b"]
-            and p["bind_dG_mfe"] is not None
-            and p["bind_dG_mfe"] < thr
-        ]
+        return spurious_pairs(self.pairs, thr)
 
     def markdown(self) -> str:
         """The score report (Markdown)."""

@@ -50,7 +50,7 @@ class RealisationError(DsdcrnError):
 @dataclass
 class RealisedRate:
     """One formal reaction's rate: requested (formal units), target and delivered
-    (/nM^(n-1)/s at the chosen tau), and the knob that set it."""
+    (/nM^(n-1)/s at the chosen tau), and the knobs that set it with their concentrations."""
 
     index: int
     reaction: str
@@ -58,8 +58,7 @@ class RealisedRate:
     requested: float  # formal units: /(formal unit)^(n-1)/(formal time unit)
     target: float  # /nM^(n-1)/s
     delivered: float  # /nM^(n-1)/s
-    knob: str  # the complex whose concentration sets the rate, or "" for none
-    knob_nM: float | None = None
+    knobs_nM: dict[str, float] = field(default_factory=dict)  # knob complexes, their nM
 
     @property
     def error(self) -> float:
@@ -122,7 +121,7 @@ class Realisation:
 
     def markdown(self, duration: float) -> list[str]:
         """Report lines: tau, the run length, and a table of requested vs delivered rates."""
-        how = "realised" if self.realised else f"not realised (scheme {self.scheme} has no knobs)"
+        how = "realised" if self.realised else "not realised"
         lines = [
             f"Rates {how}: one formal time unit is **tau = {self.tau_s:.1f} s**; a run of "
             f"{duration:g} tau takes {self.hours(duration):.2f} h.  Largest deviation of "
@@ -133,7 +132,7 @@ class Realisation:
         ]
         for r in self.rates:
             unit = "/nM/s" if r.order == 2 else "/s" if r.order == 1 else f"/nM^{r.order - 1}/s"
-            knob = f"{r.knob} at {r.knob_nM:.0f} nM" if r.knob else "none"
+            knob = ", ".join(f"{n} {c:.0f} nM" for n, c in r.knobs_nM.items()) or "none"
             lines.append(
                 f"| {r.index} | `{r.reaction}` | {r.requested:g} | {r.target:.3g} {unit} | "
                 f"{r.delivered:.3g} {unit} | {knob} |"
@@ -234,18 +233,63 @@ def plan_toeholds(
 
 
 # ------------------------------------------------------------------ concentrations, tau
-def _knob_names(formal: CRN, enumerated: Enumerated, knobs: dict) -> dict[int, str]:
-    """Formal reaction index -> the fuel complex whose concentration is its knob."""
+Knob = tuple[str, int]  # (fuel complex, +1: slower with more of it, -1: faster)
+
+
+def _knob_names(formal: CRN, enumerated: Enumerated, knobs: dict) -> dict[int, list[Knob]]:
+    """Formal reaction index -> its knobs in order of preference: the fuel complexes
+    whose concentrations set its rate, each with the way its rate goes with more."""
     fuels = {s.name for s in enumerated.by_role("fuel")}
+    own = enumerated.system.module_fuels  # a rewrite may number the gates otherwise
     kinds = {1: "unimolecular", 2: "bimolecular"}
     out = {}
     for i, r in enumerate(formal.reactions, start=1):
         kind = kinds.get(len(r.reactants))
-        if kind in knobs:
-            name = knobs[kind][0].format(i=i)
-            if name in fuels:
-                out[i] = name
+        mine = set(own.get(i, fuels))
+        found = [
+            (pattern.format(i=i), 1 if how.startswith("slower") else -1)
+            for pattern, how in knobs.get(kind, ())
+            if pattern.format(i=i) in fuels and pattern.format(i=i) in mine
+        ]
+        if found:
+            out[i] = found
     return out
+
+
+def _turn(e: Enumerated, knobs: list[Knob], ratio: float, lo: float, hi: float) -> None:
+    """Move the first of ``knobs`` that can still move towards a delivered/target
+    ``ratio`` of 1 (damped multiplicative step), within [lo, hi] nM."""
+    for name, sign in knobs:
+        s = e.species[name]
+        step = ratio ** (0.7 * sign)
+        new = min(max(s.concentration_nM * step, lo), hi)
+        if abs(new - s.concentration_nM) > 1e-9 * s.concentration_nM:
+            s.concentration_nM = new
+            return
+
+
+def _latency_fuels(formal: CRN, enumerated: Enumerated, knobs: dict) -> list[str]:
+    """Fuels that act after their reaction has committed (the scheme's ``latency``
+    name prefixes, per reaction)."""
+    prefixes = [p.format(i=i) for i in range(1, len(formal.reactions) + 1)
+                for p in knobs.get("latency", ())]  # fmt: skip
+    return [s.name for s in enumerated.by_role("fuel") if s.name.startswith(tuple(prefixes))]
+
+
+def slowest_step_s(enumerated: Enumerated) -> tuple[float, str]:
+    """The longest mean lifetime (s) of an intermediate, with fuels at their
+    concentrations: 1 / (its total pseudo-first-order outflow), and its name."""
+    fuel = {s.name: s.concentration_nM for s in enumerated.by_role("fuel")}
+    out: dict[str, float] = {}
+    for r in enumerated.reactions:
+        movers = [n for n in r.reactants if n not in fuel]
+        if len(movers) == 1 and enumerated.species[movers[0]].role == "intermediate":
+            k = r.rate * math.prod(fuel[n] for n in r.reactants if n in fuel)
+            out[movers[0]] = out.get(movers[0], 0.0) + k
+    if not out:
+        return 0.0, ""
+    name = min(out, key=out.get)
+    return 1.0 / out[name], name
 
 
 def _settle(
@@ -254,7 +298,7 @@ def _settle(
     inter: dict[str, list[str]],
     unit_nM: float,
     tau: float,
-    knobs: dict[int, tuple[str, int]],
+    knobs: dict[int, list[Knob]],
     opts: RealiseOptions,
 ) -> tuple[list, dict[int, int]]:
     """Iterate the knobs towards the targets at ``tau``; return the delivered rates and,
@@ -266,11 +310,9 @@ def _settle(
         for r in rates:
             if r.index not in knobs or r.effective <= 0:
                 continue
-            name, sign = knobs[r.index]
             ratio = r.effective * tau / r.requested
             worst = max(worst, abs(ratio - 1))
-            s = e.species[name]
-            s.concentration_nM = min(max(s.concentration_nM * ratio ** (0.7 * sign), lo), hi)
+            _turn(e, knobs[r.index], ratio, lo, hi)
         if worst < opts.tolerance / 4:
             break
     rates = effective_rates(formal, e, inter, unit_nM)
@@ -306,10 +348,9 @@ def realise_rates(
         out = delivered_only(formal, e, interpretation, unit_nM)
         out.notes.append(f"scheme {mod.NAME} declares no rate knobs (RATE_KNOBS)")
         return out
-    signs = {"bimolecular": 1, "unimolecular": -1}
-    kinds = {1: "unimolecular", 2: "bimolecular"}
-    names = _knob_names(formal, e, knobs)
-    knob = {i: (n, signs[kinds[len(formal.reactions[i - 1].reactants)]]) for i, n in names.items()}
+    for name in _latency_fuels(formal, e, knobs):
+        e.species[name].concentration_nM = opts.max_fuel_nM
+    knob = _knob_names(formal, e, knobs)
     rates = effective_rates(formal, e, interpretation, unit_nM)
     tau = best_time_unit(rates)
     for _ in range(40):
@@ -331,7 +372,7 @@ def _infeasible(formal: CRN, rates, tau: float, slow, fast, opts: RealiseOptions
     raise RealisationError(
         f"cannot realise the rate ratio of reaction {slow[0]} ({a}) to reaction {fast[0]} "
         f"({b}) with gates and buffers within {opts.min_fuel_nM:g}-{opts.max_fuel_nM:g} nM; "
-        "widen --min-fuel-nM/--max-fuel-nM or change the requested rates"
+        "widen --min-fuel-nM/--max-fuel-nM, change the requested rates, or --no-realise"
     )
 
 
@@ -361,12 +402,17 @@ def _finish(formal, e, rates, knob, before, tau, unit_nM, opts, toeholds_nt) -> 
             formal.reactions[r.index - 1].rate,
             r.requested / tau,
             r.effective,
-            knob[r.index][0] if r.index in knob else "",
-            e.species[knob[r.index][0]].concentration_nM if r.index in knob else None,
+            {n: round(e.species[n].concentration_nM, 3) for n, _ in knob.get(r.index, [])},
         )
         for r in rates
     ]
-    return Realisation(e.system.scheme, tau, unit_nM, dict(toeholds_nt), changed, out, True)
+    real = Realisation(e.system.scheme, tau, unit_nM, dict(toeholds_nt), changed, out, True)
+    slow, name = slowest_step_s(e)
+    real.notes.append(
+        f"slowest step inside a gate: {name} lives {slow:.2f} s on average "
+        f"({slow / tau:.1%} of tau); translators and helpers at {opts.max_fuel_nM:g} nM"
+    )
+    return real
 
 
 def delivered_only(
@@ -380,7 +426,7 @@ def delivered_only(
     out = [
         RealisedRate(
             r.index, r.reaction, r.order, formal.reactions[r.index - 1].rate,
-            r.requested / tau, r.effective, "",
+            r.requested / tau, r.effective,
         )
         for r in rates
     ]  # fmt: skip

@@ -38,9 +38,11 @@ from pathlib import Path
 
 from dsdcrn.design.candidates import BestOf
 from dsdcrn.design.ordering import PAGE_ABOVE_NT, SCALE_BREAK_NT, complexes_text, fasta, order_csv
+from dsdcrn.design.scores import DIMER_DG_THRESHOLD, spurious_pairs
+from dsdcrn.errors import DsdcrnError
 from dsdcrn.io import write_folder
 from dsdcrn.kinetics.fidelity import write_plot
-from dsdcrn.model.design import DesignProblem
+from dsdcrn.model.design import DesignProblem, SequenceDesign
 from dsdcrn.pipeline import Build, design_problem
 
 
@@ -424,3 +426,29 @@ def _behaviour_lines(k, f) -> list[str]:
         lines.append("")
     lines += [f"- {n}" for n in k.notes]
     return lines
+
+
+def read_design_folder(folder: str | Path) -> tuple[SequenceDesign, list[dict]]:
+    """The domain sequences and unintended dimers of a design folder written by
+    :func:`write_design` (``domains.txt`` and ``scores.json``), for the sequence-level
+    kinetics (:mod:`dsdcrn.kinetics.sequence_rates`).  Only ``domains`` and the
+    temperature and salt of ``parameters`` are filled in."""
+    folder = Path(folder)
+    try:
+        lines = (folder / "domains.txt").read_text(encoding="utf-8").splitlines()
+        scores = json.loads((folder / "scores.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise DsdcrnError(f"{folder}: not a dsdcrn design folder ({err})") from None
+    domains = {}
+    for n, line in enumerate(lines, start=1):
+        parts = line.split()
+        if len(parts) != 2 or set(parts[1]) - set("ACGT"):
+            raise DsdcrnError(f"{folder / 'domains.txt'}:{n}: expected 'name SEQUENCE'")
+        domains[parts[0]] = parts[1]
+    opts = scores.get("options", {})
+    dimers = spurious_pairs(
+        scores.get("pairs", []), opts.get("dimer_threshold", DIMER_DG_THRESHOLD)
+    )
+    params = {"temperature_C": opts.get("temperature_C", 25.0), "salt_M": opts.get("salt_M")}
+    design = SequenceDesign(domains, {}, {}, {}, {}, [], [], 0, 0, parameters=params)
+    return design, dimers

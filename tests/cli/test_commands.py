@@ -43,7 +43,9 @@ def test_simulate_writes_the_plot_and_reports_small_errors(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert re.match(r"Rates realised: one formal time unit is \*\*tau = [0-9.]+ s", out[0]), out
-    pattern = r"simulated [0-9]+ s against the formal CRN at the requested rates"
+    pattern = (
+        r"simulated [0-9]+ s against the formal CRN at the requested rates \(domain-level rates\)"
+    )
     assert any(re.fullmatch(pattern, line) for line in out), out
     assert "<sbml" in sbml.read_text() and "r1_join" in sbml.read_text()
     metrics = {m[1]: m for m in map(_METRIC.match, out[1:]) if m}
@@ -55,6 +57,30 @@ def test_simulate_writes_the_plot_and_reports_small_errors(tmp_path, capsys):
     assert float(metrics["A"][2]) == pytest.approx(10, rel=1e-3)
     assert float(metrics["B"][2]) == pytest.approx(10, rel=1e-3)
     assert float(metrics["C"][2]) == pytest.approx(5, rel=0.02)
+
+
+def test_simulate_with_sequence_rates_from_a_design_folder(tmp_path, capsys):
+    """`--rates sequence` takes the toeholds and dimers of a build's design folder; its
+    prediction differs from the domain-level one, which it prints beside."""
+    (tmp_path / "ab.crn").write_text(AB)
+    out = tmp_path / "ab"
+    _run(["build", str(tmp_path / "ab.crn"), "-o", str(out), "--seed", "3", "-q"])
+    capsys.readouterr()
+    crn = str(tmp_path / "ab.crn")
+    _run(["simulate", crn, "--rates", "sequence", "--design", str(out)])
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.endswith("(sequence-level rates)") for line in lines), lines
+    seq = {m[1]: float(m[4]) for m in map(_METRIC.match, lines) if m}
+    dom = next(line for line in lines if line.startswith("domain-level rates:"))
+    assert sorted(seq) == ["A", "B", "C"]
+    assert float(dom.split()[-1].rstrip("%")) != max(seq.values())
+    with pytest.raises(SystemExit) as stop:
+        main(["simulate", crn, "--rates", "sequence", "--design", str(tmp_path / "nope")])
+    assert stop.value.code == 2
+    assert "not a dsdcrn design folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["simulate", crn, "--rates", "sequence"])
+    assert "needs --design FOLDER" in capsys.readouterr().err
 
 
 def test_enumerate_writes_the_condensed_reactions(tmp_path, capsys):

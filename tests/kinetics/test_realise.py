@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dsdcrn.circuits import nagipogu_reif_neuron
-from dsdcrn.compile.translate import compile_crn
+from dsdcrn.compile.translate import compile_crn, load_scheme
 from dsdcrn.enumerate.peppercorn import enumerate_system
 from dsdcrn.kinetics.fidelity import simulate_fidelity
 from dsdcrn.kinetics.realise import (
@@ -86,10 +86,12 @@ def test_physical_maximum_is_enforced():
         realised(MIXED, options=RealiseOptions(max_rate_per_M_s=1e3))
 
 
-def test_a_scheme_without_knobs_reports_delivered_rates():
+def test_a_scheme_without_knobs_reports_delivered_rates(monkeypatch):
+    monkeypatch.delattr(load_scheme("srinivas2017"), "RATE_KNOBS")
     _, _, _, r = realised("A + B -> C\nA @initial 10\nB @initial 10\n", scheme="srinivas2017")
     assert not r.realised and r.concentrations_nM == {}
     assert any("declares no rate knobs" in n for n in r.notes)
+    assert r.rates[0].delivered == pytest.approx(r.rates[0].target)  # tau: the best rescale
 
 
 def test_kinetics_stage_reports_leaks_and_fuel():
@@ -112,8 +114,10 @@ def neuron():
 
 @pytest.mark.parametrize("x", [-1.0, -0.5, 0.5, 1.0])
 def test_realised_neuron_follows_the_requested_rates(neuron, x):
-    """Measured: every species within 9% over the feedforward run (1 formal unit), the
-    output O = Op - Om within 12% with the right sign (the issue's target is 10%)."""
+    """The issue's acceptance: every species within 10% of the formal CRN at the requested
+    rates over the feedforward run (1 formal unit), the output O = Op - Om within 10%
+    with the right sign (measured: species 4.4-6.4%, O 4.6-8.8%; with translators and
+    helpers left at 1 uM, O was 6.8-11.7% off)."""
     _, e, inter, r = neuron
     crn = nagipogu_reif_neuron(x=x)
     e = r.apply(e)
@@ -125,7 +129,7 @@ def test_realised_neuron_follows_the_requested_rates(neuron, x):
     o_formal = f.reference.get("Op")[-1] - f.reference.get("Om")[-1]
     o_dsd = f.implementation.get("Op")[-1] - f.implementation.get("Om")[-1]
     assert o_dsd * o_formal > 0
-    assert abs(o_dsd - o_formal) < 0.12 * abs(o_formal)
+    assert abs(o_dsd - o_formal) < 0.10 * abs(o_formal)
     # every rate within 1% of its target at one tau
     assert r.max_error < 0.01
 
@@ -135,12 +139,14 @@ def _peaks(times, values):
     return times[i], values[i]
 
 
-def test_realised_rock_paper_scissors_keeps_period_and_amplitude():
-    """soloveichik2010, 30 formal time units: measured period 7.8 vs 7.35 units (+6%),
-    amplitude 11.0-11.2 vs 10.95 nM (< 3%), over three cycles.  Unrealised (rates
-    delivered 1 : 3 : 2) the amplitude is 10.13 nM, 7.5% low."""
+@pytest.mark.parametrize("scheme", ["soloveichik2010", "srinivas2017"])
+def test_realised_rock_paper_scissors_keeps_period_and_amplitude(scheme):
+    """30 formal time units, three cycles.  Measured: soloveichik2010 period 7.8 vs 7.35
+    units (+6%), amplitude 11.0-11.2 vs 10.95 nM (< 3%; unrealised, with the rates
+    delivered 1 : 3 : 2, 10.13 nM, 7.5% low); srinivas2017 period +4%, amplitude
+    10.7-10.9 nM (< 2.5%; unrealised 10.1 nM)."""
     text = "A + B -> 2B\nB + C -> 2C\nC + A -> 2A\nA @initial 10\nB @initial 5\nC @initial 2\n"
-    crn, e, inter, r = realised(text)
+    crn, e, inter, r = realised(text, scheme=scheme)
     assert r.max_error < 0.01
     f = simulate_fidelity(crn, r.apply(e), inter, 10.0, 30.0, time_unit_s=r.tau_s)
     tf, af = _peaks(f.reference.times, f.reference.get("A"))
