@@ -353,6 +353,7 @@ def cmd_build(args) -> None:
         realise=not args.no_realise,
         realisation=_realise_options(args),
         leak_per_s=args.leak,
+        sequence_rates=not args.no_sequence_rates,
     )
     b = build(crn, opts, progress=not args.quiet, on_progress=terminal_bar())
     out = write_design(b, args.output, force=args.force)
@@ -624,6 +625,12 @@ def _add_build(sub) -> None:
         action="store_true",
         help="design sequences and write the order sheet even when verification does not "
         "prove the circuit correct",
+    )
+    b.add_argument(
+        "--no-sequence-rates",
+        action="store_true",
+        help="skip the kinetics predicted from the designed sequences (a second Peppercorn "
+        "run, about 15%% of the build)",
     )
     _design_args(b)
     _kinetics_args(b)

@@ -21,7 +21,10 @@ initial concentrations; its stationary distribution pi_X (closed classes weighte
 equally) is the fraction of X held in each representative at quasi-equilibrium.
 An implementation reaction rho that interprets to formal reaction r then
 contributes ``k_rho * prod(fuel concentrations) * prod(pi of its reactants)`` to
-r's effective rate constant (/nM^(n-1)/s).
+r's effective rate constant (/nM^(n-1)/s).  A catalytic unimolecular reaction
+(``X -> X + ...``) holds X inside its gate for a while after each firing (until the
+translator releases it): with that mean delay d (s, :func:`_release_delay`) its rate
+constant is k / (1 + k d).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class EffectiveRate:
     requested: float
     effective: float
     paths: int
+    delay_s: float = 0.0  # a catalyst's mean time inside the gate after the reaction fired
 
 
 @dataclass
@@ -175,19 +179,59 @@ def effective_rates(
 
     out = []
     for i, f in enumerate(formal.reactions, start=1):
-        k_eff, paths = 0.0, 0
+        k_eff, paths, delay = 0.0, 0, 0.0
         for r in enumerated.reactions:
             movers = [n for n in r.reactants if n not in fuel]
             if not all(n in rep_of for n in movers):
                 continue
             if image(movers) == f.reactants and image(r.products) == f.products:
-                k_eff += r.rate * fuel_factor(r) * float(np.prod([pi[n] for n in movers]))
-                paths += 1
+                k = r.rate * fuel_factor(r) * float(np.prod([pi[n] for n in movers]))
+                k_eff, paths = k_eff + k, paths + 1
+                if len(f.reactants) == 1 and f.reactants[0] in f.products:
+                    d = _release_delay(r, f.reactants[0], enumerated, interpretation, rep_of)
+                    delay += k * d  # weighted by the path's share, normalised below
         requested = f.rate / unit_nM ** max(len(f.reactants) - 1, 0)  # /nM^(n-1)/s
-        out.append(
-            EffectiveRate(i, str(f).rsplit(" [", 1)[0], len(f.reactants), requested, k_eff, paths)
-        )
+        if delay > 0:  # the catalyst is away for delay s after each firing
+            delay /= k_eff
+            k_eff /= 1.0 + k_eff * delay
+        name = str(f).rsplit(" [", 1)[0]
+        out.append(EffectiveRate(i, name, len(f.reactants), requested, k_eff, paths, delay))
     return out
+
+
+def _release_delay(
+    fired: Reaction,
+    x: str,
+    enumerated: Enumerated,
+    interpretation: dict[str, list[str]],
+    rep_of: dict[str, str],
+    max_steps: int = 20,
+) -> float:
+    """Mean time (s) the catalyst ``x`` spends inside the gate after ``fired`` committed
+    its formal reaction: the lifetimes (1 / pseudo-first-order outflow, fuels at their
+    concentrations) of the intermediates that carry it, along the likeliest steps,
+    until a representative of ``x`` is released."""
+    fuel = {s.name: s.concentration_nM for s in enumerated.by_role("fuel")}
+
+    def carriers(names) -> list[str]:
+        return [n for n in names if n not in fuel and n not in rep_of
+                and x in interpretation.get(n, [])]  # fmt: skip
+
+    delay, here = 0.0, carriers(fired.products)
+    for _ in range(max_steps):
+        if not here or any(rep_of.get(p) == x for p in fired.products):
+            return delay
+        outs = [
+            (r, r.rate * float(np.prod([fuel[n] for n in r.reactants if n in fuel])))
+            for r in enumerated.reactions
+            if [n for n in r.reactants if n not in fuel] == [here[0]]
+        ]
+        if not outs:
+            return delay
+        delay += 1.0 / sum(k for _, k in outs)
+        fired = max(outs, key=lambda rk: rk[1])[0]
+        here = carriers(fired.products)
+    return delay
 
 
 def best_time_unit(rates: list[EffectiveRate]) -> float:

@@ -120,3 +120,18 @@ def test_default_build_end_to_end(tmp_path):
     assert v["verdict"] is True
     assert all(m["verdict"] is True for m in v["methods"])
     assert json.loads((out / "counts.json").read_text())["strands"] == 123
+
+
+def test_build_without_sequence_rates_or_realisation(tmp_path):
+    """--no-sequence-rates leaves the sequence prediction out; --no-realise keeps the
+    uniform fuels and reports the delivered rates at the best single tau."""
+    (tmp_path / "ab.crn").write_text("A + B -> C\nA @initial 10\nB @initial 10\n")
+    out = tmp_path / "ab"
+    args = ["build", "ab.crn", "-o", str(out), "-q", "--no-sequence-rates", "--no-realise"]
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    k = json.loads((out / "kinetics.json").read_text())
+    assert k["sequence_rates"] is None
+    assert k["realisation"]["realised"] is False and k["realisation"]["concentrations_nM"] == {}
+    assert "r1_buffer,fuel,1000," in (out / "mix.csv").read_text()
+    assert "Prediction from the designed sequences" not in (out / "report.md").read_text()
