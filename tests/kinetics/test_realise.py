@@ -17,7 +17,8 @@ from dsdcrn.kinetics.realise import (
 )
 from dsdcrn.kinetics.run import KineticsOptions, simulate_kinetics
 from dsdcrn.model.crn import parse_crn
-from dsdcrn.options import RealiseOptions
+from dsdcrn.options import CheckOptions, RealiseOptions
+from dsdcrn.stages import enumerate_and_verify
 from dsdcrn.verify.whole import verify
 
 MIXED = "A + B -> C [k = 1]\nC -> D [k = 0.5]\nA @initial 10\nB @initial 10\n"
@@ -108,8 +109,15 @@ def test_kinetics_stage_reports_leaks_and_fuel():
 
 @pytest.fixture(scope="module")
 def neuron():
-    """The default neuron, realised (one enumeration; inputs change only signals)."""
-    return realised(nagipogu_reif_neuron().to_text())
+    """The default neuron, realised (one enumeration; inputs change only signals);
+    enumerated and verified modularly (equal to the whole system's, tests/test_stages.py)."""
+    crn = nagipogu_reif_neuron()
+    plan = plan_toeholds(crn, "soloveichik2010", 10.0)
+    system = compile_crn(crn, "soloveichik2010", domain_nt=plan)
+    opts = CheckOptions(methods=("crn-bisimulation",), modular=True, jobs=1, module_copies=True)
+    checked = enumerate_and_verify(crn, system, opts)
+    e, inter = checked.enumerated, checked.verification.full_interpretation
+    return crn, e, inter, realise_rates(crn, e, inter, 10.0, None, plan)
 
 
 @pytest.mark.parametrize("x", [-1.0, -0.5, 0.5, 1.0])

@@ -17,6 +17,7 @@ import pytest
 
 from dsdcrn.circuits import nagipogu_reif_neuron
 from dsdcrn.compile.translate import compile_crn
+from dsdcrn.enumerate.modular import enumerate_modular
 from dsdcrn.enumerate.peppercorn import Enumerated, enumerate_system
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.kinetics.massaction import Trajectory, compare, simulate
@@ -228,7 +229,10 @@ def test_rock_paper_scissors_implementation_agrees() -> None:
 @pytest.fixture(scope="module")
 def neuron() -> Enumerated:
     """The default neuron's soloveichik2010 implementation (enumeration ~8 s)."""
-    return enumerate_system(compile_crn(nagipogu_reif_neuron(), "soloveichik2010"))
+    # modular enumeration: the same species and reactions as the whole system's
+    # (tests/enumerate/test_modular.py), in a few seconds instead of about ten
+    system = compile_crn(nagipogu_reif_neuron(), "soloveichik2010")
+    return enumerate_modular(system, jobs=1).enumerated
 
 
 def test_neuron_implementation_agrees(neuron: Enumerated) -> None:
