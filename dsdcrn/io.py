@@ -49,6 +49,8 @@ OUTPUT_FILES = frozenset(
         "complexes.txt",
         "order.csv",
         "mix.csv",
+        "protocol.md",
+        "protocol.csv",
         "sequence_checks.json",
         "scores.md",
         "scores.json",

@@ -43,6 +43,7 @@ from dsdcrn.errors import DsdcrnError
 from dsdcrn.io import write_folder
 from dsdcrn.kinetics.fidelity import write_plot
 from dsdcrn.model.design import DesignProblem, SequenceDesign
+from dsdcrn.output.protocol import MixOptions, mix_protocol
 from dsdcrn.pipeline import Build, design_problem
 
 
@@ -56,6 +57,20 @@ def _mix_rows(b: Build) -> list[list[str | float]]:
             continue
         rows.append([cx.name, cx.role, f"{cx.concentration_nM:g}", strands, cx.kernel, note])
     return rows
+
+
+#: The design folder's lab protocol: strands resuspended at 1 mM (100 nmol in 100 µL),
+#: gates PAGE-purified (leftover top strands of an excess would act as signals from t = 0).
+PROTOCOL = MixOptions(stock_uM=1000.0, purification="page")
+
+
+def _protocol_files(b: Build) -> dict[str, str]:
+    """``protocol.md`` and ``protocol.csv``, or a ``protocol.md`` that says why not."""
+    try:
+        p = mix_protocol(b.system, PROTOCOL)
+    except DsdcrnError as err:
+        return {"protocol.md": f"# Mix protocol\n\nNot written: {err}\n"}
+    return {"protocol.md": p.markdown(), "protocol.csv": p.csv()}
 
 
 def _csv(rows: list[list], header: list[str]) -> str:
@@ -119,6 +134,7 @@ def write_design(b: Build, out: str | Path, force: bool = False) -> Path:
         files["mix.csv"] = _csv(
             _mix_rows(b), ["complex", "role", "concentration_nM", "strands", "kernel", "note"]
         )
+        files |= _protocol_files(b)
     files["counts.json"] = json.dumps(b.counts.to_json_dict(), indent=2) + "\n"
     if b.fidelity is not None:
         kin = b.fidelity.to_json_dict()
@@ -331,8 +347,9 @@ def _sequence_lines(b: Build) -> list[str]:
         "Order sheet: `order.csv` (scale 25 nmol up to "
         f"{SCALE_BREAK_NT} nt, else 100 nmol; PAGE for gate strands and strands over "
         f"{PAGE_ABOVE_NT} nt; 96-well plates filled by column).  Structures: "
-        "`complexes.txt`.  Mix sheet: `mix.csv` (anneal each fuel complex from its "
-        "strands at 1:1, then mix at the listed concentrations).",
+        "`complexes.txt`.  Mix sheet: `mix.csv` (each complex's target concentration); "
+        "the lab protocol with stocks, annealing, volumes, inputs at t = 0 and reporters: "
+        "`protocol.md` / `protocol.csv` (`dsdcrn.output.protocol`).",
         "",
     ]
     return lines

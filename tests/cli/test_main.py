@@ -55,6 +55,8 @@ def test_build_writes_the_design_folder(tmp_path):
         "complexes.txt",
         "order.csv",
         "mix.csv",
+        "protocol.md",
+        "protocol.csv",
         "sequence_checks.json",
         "scores.md",
         "scores.json",
@@ -73,6 +75,9 @@ def test_build_writes_the_design_folder(tmp_path):
         name, seq, n, *_ = row.split(",")
         assert set(seq) <= set("ACGT") and len(seq) == int(n)
     mix = (out / "mix.csv").read_text()
+    protocol = (out / "protocol.md").read_text()
+    assert protocol.startswith("# Mix protocol") and "PAGE" in protocol
+    assert (out / "protocol.csv").read_text().startswith("step,what,from_stock,volume_uL")
     assert "r1_join,fuel,1000," in mix and "A,signal,10," in mix
     k = json.loads((out / "kinetics.json").read_text())
     assert k["max_rel_error"] < 0.10
