@@ -106,11 +106,13 @@ def module_problems(
     count, fcount = _shared_counts(modular, mod_formal, fuels)
     out = []
     per_module = modular.module_reactions if copies else modular.core_reactions
+    order = {k: i for i, k in enumerate(inter_all)}  # the module's in the circuit's order
     for frx, rx in zip(mod_formal, per_module, strict=True):
         fcrn = [[list(r.reactants), list(r.products)] for r in frx]
         icrn = drop_species(((r.reactants, r.products) for r in rx), fuels)
         names = {x for r in icrn for x in r[0] + r[1]}
-        inter = {k: v for k, v in inter_all.items() if k in names}
+        # linear in the module, not the circuit (it was 62 of 69 s at d = 64, issue 17)
+        inter = {k: inter_all[k] for k in sorted(names & order.keys(), key=order.__getitem__)}
         # every species with a signal is formal, also one the specification lacks
         formals = sorted(
             {x for r in frx for x in r.species} | {f for v in inter.values() for f in v}
