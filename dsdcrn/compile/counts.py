@@ -53,9 +53,12 @@ def count(system: DomainSystem) -> Counts:
         return sum(length[d.rstrip("*")] for d in strand)
 
     strands = system.strands()
+    by_reaction: dict[int | None, list] = {}  # once, not per reaction (issue 17)
+    for c in system.fuels:
+        by_reaction.setdefault(c.reaction, []).append(c)
     per = []
     for i, rxn in enumerate(system.formal.reactions, start=1):
-        fuels = [c for c in system.fuels if c.reaction == i]
+        fuels = by_reaction.get(i, [])
         distinct = {tuple(s) for c in fuels for s in c.strands}
         per.append(
             {
