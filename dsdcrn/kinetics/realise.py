@@ -167,29 +167,32 @@ def unimolecular_only(formal: CRN) -> list[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def toehold_rates(scheme_name: str, toehold: str, lengths: tuple[int, ...]) -> dict[int, float]:
+def toehold_rates(
+    scheme: str | ModuleType, toehold: str, lengths: tuple[int, ...]
+) -> dict[int, float]:
     """Peppercorn's binding-and-displacement rate constant (/nM/s) of a one-gate system
     ``X -> Y`` of the scheme with the toehold ``toehold.format(x="X")`` of each length."""
     out = {}
     for n in lengths:
         crn = parse_crn("X -> Y\n", source="<toehold calibration>")
-        e = enumerate_system(compile_crn(crn, scheme_name, domain_nt={toehold.format(x="X"): n}))
+        e = enumerate_system(compile_crn(crn, scheme, domain_nt={toehold.format(x="X"): n}))
         fuels = {s.name for s in e.by_role("fuel")}
         first = [r.rate for r in e.reactions if "X" in r.reactants and set(r.reactants) & fuels]
         if not first:
-            raise RealisationError(f"scheme {scheme_name}: no gate step found for toehold {n} nt")
+            raise RealisationError(f"scheme {getattr(scheme, 'NAME', scheme)}: no gate step "
+                                   f"found for a {n}-nt toehold")  # fmt: skip
         out[n] = max(first)
     return out
 
 
 @functools.lru_cache(maxsize=16)
-def bimolecular_rate(scheme_name: str, fuel_nM: float, unit_nM: float) -> float:
+def bimolecular_rate(scheme: str | ModuleType, fuel_nM: float, unit_nM: float) -> float:
     """Delivered rate constant (/nM/s) of the scheme's ``X + Y -> Z`` gate with every fuel
     at ``fuel_nM``: the time scale the bimolecular gates allow."""
     from dsdcrn.verify.whole import verify  # the verifier sits downstream of this stage
 
     crn = parse_crn("X + Y -> Z\n", source="<rate calibration>")
-    e = enumerate_system(compile_crn(crn, scheme_name, fuel_nM=fuel_nM))
+    e = enumerate_system(compile_crn(crn, scheme, fuel_nM=fuel_nM))
     inter = verify(crn, e, ("crn-bisimulation",), 60, counterexamples=False).full_interpretation
     return effective_rates(crn, e, inter, unit_nM)[0].effective
 
@@ -217,10 +220,10 @@ def plan_toeholds(
     bi = [r.rate for r in formal.reactions if len(r.reactants) == 2]
     if not bi:
         return {}
-    tau = max(bi) / unit_nM / bimolecular_rate(mod.NAME, fuel_nM, unit_nM)
+    tau = max(bi) / unit_nM / bimolecular_rate(mod, fuel_nM, unit_nM)
     default = int(mod.LENGTHS["toehold"])
     lengths = tuple(range(opts.min_toehold_nt, default + 1))
-    q = toehold_rates(mod.NAME, knobs["toehold"], lengths)
+    q = toehold_rates(mod, knobs["toehold"], lengths)
     plan = {}
     for x in unimolecular_only(formal):
         k = max(r.rate for r in formal.reactions if r.reactants == (x,))

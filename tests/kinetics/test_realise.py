@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dsdcrn.circuits import nagipogu_reif_neuron
@@ -163,3 +165,12 @@ def test_realised_rock_paper_scissors_keeps_period_and_amplitude(scheme):
     period_f, period_d = (tf[2] - tf[0]) / 2, (td[2] - td[0]) / 2
     assert period_d == pytest.approx(period_f, rel=0.10)
     assert max(abs(a / af[0] - 1) for a in ad[:3]) < 0.04
+
+
+def test_a_scheme_file_is_calibrated_from_its_own_module(tmp_path):
+    """A user's scheme file (a path, not a built-in name) declaring RATE_KNOBS is planned."""
+    text = Path(load_scheme("soloveichik2010").__file__).read_text()
+    path = tmp_path / "myscheme.py"
+    path.write_text(text.replace('NAME = "soloveichik2010"', 'NAME = "myscheme"'))
+    plan = plan_toeholds(parse_crn(MIXED), str(path), 10.0)
+    assert plan == plan_toeholds(parse_crn(MIXED), "soloveichik2010", 10.0) != {}
