@@ -186,17 +186,31 @@ def compile_realisable(formal: CRN, opts: BuildOptions) -> DomainSystem:
 
 
 def realise_build(b: Build) -> Realisation:
-    """The build's rate realisation (or, with ``realise`` off, its delivered rates)."""
-    o, inter = b.options, b.verification.full_interpretation
-    if not o.realise:
-        return delivered_only(b.formal, b.enumerated, inter, o.unit_nM)
-    default = default_toehold(o.scheme)
+    """The build's rate realisation (:func:`realise_checked`)."""
+    inter = b.verification.full_interpretation
+    return realise_checked(b.formal, b.system, b.enumerated, inter, b.options)
+
+
+def realise_checked(
+    formal: CRN,
+    system: DomainSystem,
+    enumerated: Enumerated,
+    interpretation: dict[str, list[str]],
+    opts: BuildOptions,
+) -> Realisation:
+    """The rate realisation of a verified circuit compiled by :func:`compile_realisable`
+    (with ``opts.realise`` off: its delivered rates at the best single tau)."""
+    if not opts.realise:
+        return delivered_only(formal, enumerated, interpretation, opts.unit_nM)
+    default = default_toehold(opts.scheme)
     toeholds = {
         d.name: d.length
-        for d in b.system.domains.values()
+        for d in system.domains.values()
         if d.kind == "toehold" and d.length != default
     }
-    return realise_rates(b.formal, b.enumerated, inter, o.unit_nM, o.realisation, toeholds)
+    return realise_rates(
+        formal, enumerated, interpretation, opts.unit_nM, opts.realisation, toeholds
+    )
 
 
 def simulate_build(b: Build) -> tuple[Fidelity, Kinetics]:

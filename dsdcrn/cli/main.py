@@ -471,17 +471,19 @@ def cmd_design(args) -> None:
 
 
 def _realised_for_simulation(args, crn: CRN):
-    """Compile, enumerate, verify and realise ``crn`` as ``simulate`` asks; return the
-    realisation, the realised enumeration and the interpretation."""
-    from dsdcrn.compile.translate import compile_crn
-    from dsdcrn.kinetics.realise import delivered_only, plan_toeholds, realise_rates
+    """Compile, enumerate, verify and realise ``crn`` as ``simulate`` asks (the build's
+    own stages); return the realisation, the realised enumeration and the interpretation."""
+    from dsdcrn.pipeline import compile_realisable, realise_checked
     from dsdcrn.stages import enumerate_and_verify
 
-    ropts = _realise_options(args)
-    plan = {}
-    if not args.no_realise:
-        plan = plan_toeholds(crn, args.scheme, args.unit_nM, args.fuel_nM, ropts)
-    system = compile_crn(crn, args.scheme, fuel_nM=args.fuel_nM, domain_nt=plan)
+    bopts = BuildOptions(
+        scheme=args.scheme,
+        fuel_nM=args.fuel_nM,
+        unit_nM=args.unit_nM,
+        realise=not args.no_realise,
+        realisation=_realise_options(args),
+    )
+    system = compile_realisable(crn, bopts)
     opts = _check_options(args)
     opts.module_copies = True  # the kinetics need every species interpreted
     checked = enumerate_and_verify(crn, system, opts, progress=True, on_progress=terminal_bar())
@@ -492,10 +494,7 @@ def _realised_for_simulation(args, crn: CRN):
             f"({v.results[0].counterexample or v.results[0].detail}); nothing to simulate"
         )
     inter, e = v.full_interpretation, checked.enumerated
-    if args.no_realise:
-        real = delivered_only(crn, e, inter, args.unit_nM)
-    else:
-        real = realise_rates(crn, e, inter, args.unit_nM, ropts, plan)
+    real = realise_checked(crn, system, e, inter, bopts)
     return real, real.apply(e), inter
 
 

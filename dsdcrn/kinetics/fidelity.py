@@ -163,19 +163,8 @@ def effective_rates(
     def fuel_factor(r: Reaction) -> float:
         return float(np.prod([fuel[n] for n in r.reactants if n in fuel]))
 
-    edges: dict[str, dict[tuple[str, str], float]] = {x: {} for x in reps}
-    for r in enumerated.reactions:
-        movers = [n for n in r.reactants if n not in fuel]
-        if len(movers) != 1 or movers[0] not in rep_of:
-            continue
-        x = rep_of[movers[0]]
-        targets = [n for n in r.products if rep_of.get(n) == x]
-        if image(r.products) == (x,) and len(targets) == 1 and targets[0] != movers[0]:
-            key = (movers[0], targets[0])
-            edges[x][key] = edges[x].get(key, 0.0) + r.rate * fuel_factor(r)
-    pi = {}
-    for x, names in reps.items():
-        pi.update(_stationary(sorted(names), edges[x]))
+    steps = first_order_steps(enumerated)
+    pi = _held_fractions(steps, reps, rep_of, image)
 
     out = []
     for i, f in enumerate(formal.reactions, start=1):
@@ -188,7 +177,8 @@ def effective_rates(
                 k = r.rate * fuel_factor(r) * float(np.prod([pi[n] for n in movers]))
                 k_eff, paths = k_eff + k, paths + 1
                 if len(f.reactants) == 1 and f.reactants[0] in f.products:
-                    d = _release_delay(r, f.reactants[0], enumerated, interpretation, rep_of)
+                    x = f.reactants[0]
+                    d = _release_delay(r, x, steps, interpretation, rep_of, set(fuel))
                     delay += k * d  # weighted by the path's share, normalised below
         requested = f.rate / unit_nM ** max(len(f.reactants) - 1, 0)  # /nM^(n-1)/s
         if delay > 0:  # the catalyst is away for delay s after each firing
@@ -199,33 +189,62 @@ def effective_rates(
     return out
 
 
+def _held_fractions(steps, reps: dict[str, list[str]], rep_of: dict[str, str], image) -> dict:
+    """pi: the fraction of each formal species held in each of its representatives, the
+    stationary distribution of the representative-to-representative steps (module doc)."""
+    edges: dict[str, dict[tuple[str, str], float]] = {x: {} for x in reps}
+    for mover, outs in steps.items():
+        if mover not in rep_of:
+            continue
+        x = rep_of[mover]
+        for r, k in outs:
+            targets = [n for n in r.products if rep_of.get(n) == x]
+            if image(r.products) == (x,) and len(targets) == 1 and targets[0] != mover:
+                key = (mover, targets[0])
+                edges[x][key] = edges[x].get(key, 0.0) + k
+    pi = {}
+    for x, names in reps.items():
+        pi.update(_stationary(sorted(names), edges[x]))
+    return pi
+
+
+def first_order_steps(enumerated: Enumerated) -> dict[str, list[tuple[Reaction, float]]]:
+    """For every species that is the only non-fuel reactant of some reactions: those
+    reactions, in order, each with its pseudo-first-order rate constant (/s: the rate
+    constant times the concentrations, nM, of its fuel reactants)."""
+    fuel = {s.name: s.concentration_nM for s in enumerated.by_role("fuel")}
+    out: dict[str, list[tuple[Reaction, float]]] = {}
+    for r in enumerated.reactions:
+        movers = [n for n in r.reactants if n not in fuel]
+        if len(movers) == 1:
+            k = r.rate * float(np.prod([fuel[n] for n in r.reactants if n in fuel]))
+            out.setdefault(movers[0], []).append((r, k))
+    return out
+
+
 def _release_delay(
     fired: Reaction,
     x: str,
-    enumerated: Enumerated,
+    steps: dict[str, list[tuple[Reaction, float]]],
     interpretation: dict[str, list[str]],
     rep_of: dict[str, str],
+    fuels: set[str],
     max_steps: int = 20,
 ) -> float:
     """Mean time (s) the catalyst ``x`` spends inside the gate after ``fired`` committed
-    its formal reaction: the lifetimes (1 / pseudo-first-order outflow, fuels at their
-    concentrations) of the intermediates that carry it, along the likeliest steps,
-    until a representative of ``x`` is released."""
-    fuel = {s.name: s.concentration_nM for s in enumerated.by_role("fuel")}
+    its formal reaction: the lifetimes (1 / pseudo-first-order outflow,
+    :func:`first_order_steps`) of the intermediates that carry it, along the likeliest
+    steps, until a representative of ``x`` is released."""
 
     def carriers(names) -> list[str]:
-        return [n for n in names if n not in fuel and n not in rep_of
+        return [n for n in names if n not in fuels and n not in rep_of
                 and x in interpretation.get(n, [])]  # fmt: skip
 
     delay, here = 0.0, carriers(fired.products)
     for _ in range(max_steps):
         if not here or any(rep_of.get(p) == x for p in fired.products):
             return delay
-        outs = [
-            (r, r.rate * float(np.prod([fuel[n] for n in r.reactants if n in fuel])))
-            for r in enumerated.reactions
-            if [n for n in r.reactants if n not in fuel] == [here[0]]
-        ]
+        outs = steps.get(here[0], [])
         if not outs:
             return delay
         delay += 1.0 / sum(k for _, k in outs)
@@ -319,6 +338,7 @@ __all__ = [
     "Fidelity",
     "best_time_unit",
     "effective_rates",
+    "first_order_steps",
     "simulate_fidelity",
     "write_plot",
 ]

@@ -37,7 +37,7 @@ from types import ModuleType
 from dsdcrn.compile.translate import compile_crn, load_scheme
 from dsdcrn.enumerate.peppercorn import Enumerated, enumerate_system
 from dsdcrn.errors import DsdcrnError
-from dsdcrn.kinetics.fidelity import best_time_unit, effective_rates
+from dsdcrn.kinetics.fidelity import best_time_unit, effective_rates, first_order_steps
 from dsdcrn.model.crn import CRN, parse_crn
 from dsdcrn.model.domains import DomainSystem
 from dsdcrn.options import FUEL_NM, RealiseOptions
@@ -91,8 +91,7 @@ class Realisation:
 
     def apply(self, enumerated: Enumerated) -> Enumerated:
         """A copy of ``enumerated`` with the realised fuel concentrations."""
-        out = copy.copy(enumerated)
-        out.species = {n: copy.copy(s) for n, s in enumerated.species.items()}
+        out = _own_species(enumerated)
         for name, c in self.concentrations_nM.items():
             out.species[name].concentration_nM = c
         return out
@@ -142,6 +141,13 @@ class Realisation:
             lines += ["", f"Shortened toeholds (unimolecular-only species): {short}."]
         lines += [f"- {n}" for n in self.notes]
         return lines
+
+
+def _own_species(enumerated: Enumerated) -> Enumerated:
+    """A copy of ``enumerated`` whose species (and so concentrations) are its own."""
+    out = copy.copy(enumerated)
+    out.species = {n: copy.copy(s) for n, s in enumerated.species.items()}
+    return out
 
 
 # ----------------------------------------------------------------------------- knobs
@@ -282,13 +288,11 @@ def _latency_fuels(formal: CRN, enumerated: Enumerated, knobs: dict) -> list[str
 def slowest_step_s(enumerated: Enumerated) -> tuple[float, str]:
     """The longest mean lifetime (s) of an intermediate, with fuels at their
     concentrations: 1 / (its total pseudo-first-order outflow), and its name."""
-    fuel = {s.name: s.concentration_nM for s in enumerated.by_role("fuel")}
-    out: dict[str, float] = {}
-    for r in enumerated.reactions:
-        movers = [n for n in r.reactants if n not in fuel]
-        if len(movers) == 1 and enumerated.species[movers[0]].role == "intermediate":
-            k = r.rate * math.prod(fuel[n] for n in r.reactants if n in fuel)
-            out[movers[0]] = out.get(movers[0], 0.0) + k
+    out = {
+        name: sum(k for _, k in steps)
+        for name, steps in first_order_steps(enumerated).items()
+        if enumerated.species[name].role == "intermediate"
+    }
     if not out:
         return 0.0, ""
     name = min(out, key=out.get)
@@ -345,7 +349,7 @@ def realise_rates(
     opts = options or RealiseOptions()
     mod = load_scheme(enumerated.system.scheme)
     knobs = knobs_of(mod)
-    e = Realisation(mod.NAME, 1.0, unit_nM, {}, {}, [], False).apply(enumerated)
+    e = _own_species(enumerated)  # its concentrations are the knobs turned below
     before = {s.name: s.concentration_nM for s in e.by_role("fuel")}
     if not knobs:
         out = delivered_only(formal, e, interpretation, unit_nM)

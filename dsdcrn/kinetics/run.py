@@ -84,7 +84,6 @@ def simulate_kinetics(
     options: KineticsOptions | None = None,
     design: SequenceDesign | None = None,
     dimers: Iterable[Mapping[str, Any]] | None = None,
-    plot: str | None = None,
 ) -> tuple[Fidelity, Kinetics]:
     """Run the kinetics stage (module doc); ``dimers`` are the design's unintended dimers
     (:meth:`dsdcrn.design.scores.ScoreReport.spurious_dimers`) for the occlusion reactions."""
@@ -111,10 +110,6 @@ def simulate_kinetics(
         seq = dataclasses.replace(enumerated, reactions=sequence_rates(enumerated, design))
         occl = occlusion_reactions(seq, design, dimers or [])
         kin.sequence, kin.occlusions = run(seq, occl, tau), len(occl)
-    if plot is not None:
-        from dsdcrn.kinetics.fidelity import write_plot
-
-        write_plot(fid, plot, f"{formal.name}: formal CRN vs DSD ({enumerated.system.scheme})")
     return fid, kin
 
 
