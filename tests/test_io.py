@@ -88,6 +88,8 @@ def test_output_checks_come_before_any_work(project):
     one_line_error(r, "data: is a folder")
     r = run("compile", "ab.crn", "-o", "ab.crn", cwd=project)
     one_line_error(r, "is an input of this command")
+    r = run("simulate", "ab.crn", "--sbml", "ab.crn", cwd=project)  # the SBML export too
+    one_line_error(r, "is an input of this command")
     assert time.monotonic() - t0 < 60  # each refusal came before compiling anything
     assert (project / "ab.crn").read_text() == AB
 

@@ -766,7 +766,7 @@ def _output_claim(args) -> contextlib.AbstractContextManager:
             return contextlib.nullcontext()
         return claim_folder(args.output, force=getattr(args, "force", False))
     inputs = tuple(getattr(args, k, None) for k in ("crn", "init", "spec"))
-    for key in ("output", "rewritten", "vdsd", "csv"):
+    for key in ("output", "rewritten", "vdsd", "csv", "sbml"):
         if getattr(args, key, None):
             check_output_file(getattr(args, key), inputs)
     return contextlib.nullcontext()
