@@ -90,20 +90,36 @@ class Interrupted(KeyboardInterrupt):
 
 
 _MAIN_PID: int | None = None
+_PENDING: int | None = None  # the signal that arrived, in case its exception was swallowed
 
 
 def _on_signal(signum: int, _frame) -> None:
+    global _PENDING
     if os.getpid() != _MAIN_PID:  # a forked worker: it owns no output, just stop
         os._exit(128 + signum)
+    _PENDING = signum
     for child in multiprocessing.active_children():  # so no pool waits for its jobs
         child.terminate()
     raise Interrupted(signum)
 
 
+def raise_if_interrupted() -> None:
+    """Raise :class:`Interrupted` again for a signal whose exception Python swallowed.
+
+    Python ignores exceptions raised where it cannot propagate them: a signal that lands
+    in ``os.fork``'s after-fork hooks (logging registers one) is reported as
+    "Exception ignored" and the work would go on.  Code that forks
+    (:func:`dsdcrn.processes.run_isolated`) and progress reports
+    (:func:`dsdcrn.progress.report`, at every stage and job) call this.
+    """
+    if _PENDING is not None:
+        raise Interrupted(_PENDING)
+
+
 def install_signal_handlers() -> None:
     """Make SIGTERM and SIGHUP raise :class:`Interrupted` in this (the main) process."""
-    global _MAIN_PID
-    _MAIN_PID = os.getpid()
+    global _MAIN_PID, _PENDING
+    _MAIN_PID, _PENDING = os.getpid(), None
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
 

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from dsdcrn.io import raise_if_interrupted
+
 
 class Timeout(Exception):
     """The child did not finish in time."""
@@ -55,6 +57,7 @@ def run_isolated(func: Callable, *args: Any, timeout: float | None = None, **kwa
     proc.start()
     send.close()
     try:
+        raise_if_interrupted()  # a signal during the fork may have been swallowed
         if not recv.poll(timeout):
             raise Timeout(f"no answer within {timeout:g} s")
         status, value = recv.recv()

@@ -13,12 +13,16 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from dsdcrn.io import raise_if_interrupted
+
 #: ``progress(task, done, total)``: ``done`` of ``total`` units of ``task`` finished.
 Progress = Callable[[str, int, int], None]
 
 
 def report(progress: Progress | None, task: str, done: int, total: int) -> None:
-    """Call ``progress`` if there is one."""
+    """Call ``progress`` if there is one; first stop if a signal arrived
+    (:func:`dsdcrn.io.raise_if_interrupted`)."""
+    raise_if_interrupted()
     if progress is not None:
         progress(task, done, total)
 
