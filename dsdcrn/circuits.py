@@ -21,14 +21,14 @@ def d1_name(species: str) -> str:
     return D1_NAMES[value] + suffix if value in D1_NAMES else species
 
 
-def neuron_reactions() -> list[Reaction]:
+def neuron_reactions(k_fast: float = 1.0) -> list[Reaction]:
     """Reactions of the :data:`NEURON_PHASES` of the d = 1 Nagipogu-Reif network.
 
-    Built by :func:`dsdcrn.neural.nagipogu_reif.build` with ``dim=1``, no gradient and
-    ``k_fast=1``, so every rate constant is 1 (formal units); species renamed by
-    :func:`d1_name`.
+    Built by :func:`dsdcrn.neural.nagipogu_reif.build` with ``dim=1`` and no gradient:
+    every rate constant is 1 (formal units) but the rail cancellation ``Zm + Zp ->``'s,
+    ``k_fast`` (the builder's own default is 100); species renamed by :func:`d1_name`.
     """
-    net = nagipogu_reif.build(1, gradient=None, k_fast=1.0)
+    net = nagipogu_reif.build(1, gradient=None, k_fast=k_fast)
     keep = {m for phase in NEURON_PHASES for m in net.phases[phase]}
     return [
         Reaction(tuple(map(d1_name, r.reactants)), tuple(map(d1_name, r.products)), r.rate)
@@ -43,13 +43,15 @@ def nagipogu_reif_neuron(
     h: float = 0.1,
     w: float = 1.0,
     unit_nM: float = UNIT_NM,
+    k_fast: float = 1.0,
 ) -> CRN:
     """Feedforward module of one Nagipogu-Reif dual-rail linear neuron, input dimension 1.
 
     Computes z' = theta*x + h and o -> w*z with every signed value a pair
     (``Vp``, ``Vm``), v = vp - vm: the feedforward and readout phases of the
     Nagipogu-Reif builder (:func:`neuron_reactions`).  All rate constants are 1 in
-    formal units (one formal unit = ``unit_nM`` nM).  Initial concentrations (nM)
+    formal units (one formal unit = ``unit_nM`` nM), but the rail cancellation's,
+    ``k_fast`` (the paper's fast reactions run at 100).  Initial concentrations (nM)
     encode the parameters and input: each rail is set so that its value is the
     positive or negative part, plus a common offset of :data:`RAIL_OFFSET` units on
     the parameter rails, so both rails are used.  The CRN is read back from its text
@@ -66,7 +68,7 @@ def nagipogu_reif_neuron(
             if part + offset > 0:
                 initial[rail(name, sign)] = (part + offset) * unit_nM
     name, source = "nagipogu_reif_neuron_d1", "<nagipogu-reif-neuron-d1>"
-    crn = CRN(reactions=neuron_reactions(), initial=initial, name=name, source=source)
+    crn = CRN(reactions=neuron_reactions(k_fast), initial=initial, name=name, source=source)
     return parse_crn(crn.to_text(), source=source, name=name)
 
 

@@ -84,7 +84,8 @@ class RealiseOptions:
     min_fuel_nM: float = 50.0  # smallest gate or buffer concentration a knob may take, nM
     max_fuel_nM: float = 2000.0  # largest concentration of one fuel complex, nM
     max_total_uM: float = 500.0  # largest total fuel concentration, µM
-    min_toehold_nt: int = 3  # shortest toehold a unimolecular-only species may get, nt
+    min_toehold_nt: int = 2  # shortest toehold the toehold plan may give a species, nt
+    max_toehold_nt: int = 7  # longest, nt (6-7 nt reach the plateau rate)
     tolerance: float = 0.01  # relative deviation of a delivered rate from its target
     max_rounds: int = 200  # knob iterations at one tau
 

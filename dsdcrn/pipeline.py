@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsdcrn.compile.counts import Counts, count
-from dsdcrn.compile.translate import compile_crn
+from dsdcrn.compile.translate import compile_crn, load_scheme
 from dsdcrn.design.candidates import BestOf, best_of
 from dsdcrn.design.sequences import design_sequences
 from dsdcrn.enumerate.peppercorn import Enumerated
@@ -26,6 +26,8 @@ from dsdcrn.kinetics.realise import (
     Realisation,
     default_toehold,
     delivered_only,
+    knobs_of,
+    order_reactants,
     plan_toeholds,
     realise_rates,
 )
@@ -178,11 +180,13 @@ def build(
 
 
 def compile_realisable(formal: CRN, opts: BuildOptions) -> DomainSystem:
-    """Compile ``formal``, with the realisation's toehold lengths when ``opts.realise``."""
-    plan = {}
-    if opts.realise:
-        plan = plan_toeholds(formal, opts.scheme, opts.unit_nM, opts.fuel_nM, opts.realisation)
-    return compile_crn(formal, opts.scheme, fuel_nM=opts.fuel_nM, domain_nt=plan)
+    """Compile ``formal``, with the realisation's reactant order and toehold lengths when
+    ``opts.realise`` and the scheme has a toehold knob (:mod:`dsdcrn.kinetics.realise`)."""
+    plan, first = {}, {}
+    if opts.realise and "toehold" in (knobs_of(load_scheme(opts.scheme)) or {}):
+        first = order_reactants(formal)
+        plan = plan_toeholds(formal, opts.scheme, opts.unit_nM, opts.realisation, first)
+    return compile_crn(formal, opts.scheme, fuel_nM=opts.fuel_nM, domain_nt=plan, first=first)
 
 
 def realise_build(b: Build) -> Realisation:

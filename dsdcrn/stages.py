@@ -42,7 +42,8 @@ def enumerate_checked(
 
     ``progress`` logs; ``on_progress`` (:mod:`dsdcrn.progress`) follows the modular jobs."""
     if not opts.modular:
-        return enumerate_system(system, opts.enumeration, progress=progress), None
+        e = enumerate_system(system, opts.enumeration, progress=progress, keep_detailed=True)
+        return e, None
     from dsdcrn.enumerate.modular import enumerate_modular
 
     mod = enumerate_modular(

@@ -32,12 +32,14 @@ Rate knobs (:mod:`dsdcrn.kinetics.realise`): the paper sets each reaction's rate
 gate's toehold strength q_i and the gate and buffer concentrations.  Here a bimolecular
 reaction's rate is set by its buffer B_i (more buffer holds the join gate's first step
 back) and, past the buffer's bounds, by its join gate L_i; a unimolecular one's by its
-gate G_i's concentration, and a species whose every
-gate is unimolecular may get a shorter toehold ``a_X``.  Translators and helpers act
+gate G_i's concentration.  A species' toehold ``a_X`` may be made shorter or longer
+than 6 nt so that all of its gates can reach their rates, and a join gate may take
+either reactant first (the realisation's plan).  Translators and helpers act
 after the reaction has committed: they go to the highest allowed concentration, which
 shortens the delay before the products appear.  The translator releases
-products with the longest toeholds first, so a short toehold is only ever the last
-helper's (the cap strip, after every product is out) and never delays a release.
+products with the longest toeholds first, so the shortest toehold is the last
+helper's (the cap strip, after every product is out) and a short one delays only the
+products after it.
 """
 
 from __future__ import annotations

@@ -254,6 +254,15 @@ def _kinetics_args(p: argparse.ArgumentParser) -> None:
         help="largest total fuel concentration, µM",
     )
     p.add_argument(
+        "--toehold-nt",
+        nargs=2,
+        type=positive_int,
+        default=(_R.min_toehold_nt, _R.max_toehold_nt),
+        metavar=("MIN", "MAX"),
+        help="toehold lengths realisation may give a species, nt (default "
+        f"{_R.min_toehold_nt} {_R.max_toehold_nt})",
+    )
+    p.add_argument(
         "--leak",
         type=nonnegative_float,
         default=DEFAULT_LEAK_PER_S,
@@ -267,11 +276,21 @@ def _realise_options(args) -> RealiseOptions:
         raise DsdcrnError(
             f"--min-fuel-nM {args.min_fuel_nM:g} is above --max-fuel-nM {args.max_fuel_nM:g}"
         )
+    lo, hi = args.toehold_nt
+    if lo > hi:
+        raise DsdcrnError(f"--toehold-nt: the shortest ({lo}) is above the longest ({hi})")
+    cutoff = getattr(args, "release_cutoff", None)
+    if cutoff is not None and hi > cutoff:
+        raise DsdcrnError(
+            f"--toehold-nt: a {hi}-nt toehold would never melt off (--release-cutoff {cutoff} nt)"
+        )
     return RealiseOptions(
         max_rate_per_M_s=args.max_rate,
         min_fuel_nM=args.min_fuel_nM,
         max_fuel_nM=args.max_fuel_nM,
         max_total_uM=args.max_total_uM,
+        min_toehold_nt=lo,
+        max_toehold_nt=hi,
     )
 
 

@@ -172,6 +172,7 @@ def compile_crn(
     fuel_nM: float = FUEL_NM,
     variant: Mapping[str, object] | None = None,
     domain_nt: Mapping[str, int] | None = None,
+    first: Mapping[int, str] | None = None,
 ) -> DomainSystem:
     """Translate a formal CRN into a domain-level system.
 
@@ -186,6 +187,9 @@ def compile_crn(
     domain_nt : lengths (nt) of named domains that differ from their kind's length in
         the scheme's ``LENGTHS``, e.g. a shorter toehold chosen by rate realisation
         (:mod:`dsdcrn.kinetics.realise`).
+    first : formal reaction number (1-based) -> the reactant its gate takes first (a
+        join gate's first input; by default the first in sorted order), e.g. chosen by
+        rate realisation so that one species' toehold serves similar rates.
     """
     if fuel_nM <= 0:
         raise SchemeError(f"fuel concentration must be > 0 nM, not {fuel_nM:g}")
@@ -202,7 +206,7 @@ def compile_crn(
         )
 
     patterns = declare_signals(mod, rewrite, declarations, collector)
-    declare_reactions(mod, rewrite, declarations, collector)
+    declare_reactions(mod, rewrite, declarations, collector, first)
     check_unique_names(collector.complexes, mod.NAME)
     return DomainSystem(
         crn,
@@ -332,15 +336,24 @@ def declare_reactions(
     rewrite: Rewrite,
     declarations: Callable[[], Declarations],
     collector: ComplexCollector,
+    first: Mapping[int, str] | None = None,
 ) -> None:
     """Declare the fuels of every reaction of the rewritten CRN.
 
     Gates are numbered by the rewritten CRN's reactions (the same numbers when nothing
-    was rewritten); each fuel records the original reaction it implements.
+    was rewritten); each fuel records the original reaction it implements.  ``first``
+    (original reaction number -> reactant) puts that reactant first when the reaction
+    reaches the scheme unchanged.
     """
     for j, rxn in enumerate(rewrite.crn.reactions, start=1):
         decl = declarations()
-        scheme.reaction(j, list(rxn.reactants), list(rxn.products), decl)
+        reactants = list(rxn.reactants)
+        i = rewrite.origin[j - 1]
+        lead = (first or {}).get(i)
+        if lead in reactants and rxn == rewrite.original.reactions[i - 1]:
+            reactants.remove(lead)
+            reactants.insert(0, lead)
+        scheme.reaction(j, reactants, list(rxn.products), decl)
         collector.add(decl, "fuel", index=rewrite.origin[j - 1])
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from dsdcrn.design.ranking import Ranking, rank_candidates
 from dsdcrn.design.scores import METRICS, ScoreOptions, ScoreReport, score_design
 from dsdcrn.design.sequences import design_sequences
+from dsdcrn.design.toeholds import toehold_targets
 from dsdcrn.design.vienna import vienna_checks
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DesignProblem, SequenceDesign
@@ -118,13 +119,16 @@ YIELD_SPEC = 99.0
 
 
 def meets_spec(design: SequenceDesign, scores: ScoreReport, options: DesignOptions) -> bool:
-    """The design specification: every toehold within ``toehold_dev`` of ``toehold_dG``
-    (kcal/mol), every scored intended complex under :data:`DEFECT_SPEC` ensemble defect
-    and at :data:`YIELD_SPEC` % predicted yield or more, and no spurious dimer
+    """The design specification: every toehold within ``toehold_dev`` of its length's
+    target (:func:`dsdcrn.design.toeholds.toehold_targets` of ``toehold_dG``, kcal/mol),
+    every scored intended complex under :data:`DEFECT_SPEC` ensemble defect and at
+    :data:`YIELD_SPEC` % predicted yield or more, and no spurious dimer
     (:meth:`dsdcrn.design.scores.ScoreReport.spurious_dimers`)."""
+    length = {t: len(design.domains[t]) for t in design.toehold_dG}
+    target = toehold_targets(length.values(), options.toehold_dG)
     toeholds = all(
-        abs(g - options.toehold_dG) <= options.toehold_dev + 1e-9
-        for g in design.toehold_dG.values()
+        abs(g - target[length[t]]) <= options.toehold_dev + 1e-9
+        for t, g in design.toehold_dG.items()
     )
     defects = all(
         c["ensemble_defect"] < DEFECT_SPEC and c["yield_pct"] >= YIELD_SPEC

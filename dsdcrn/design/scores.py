@@ -88,6 +88,7 @@ from dsdcrn.design.constraints import (
 from dsdcrn.design.equilibrium import equilibrium, rt
 from dsdcrn.design.kmers import SpuriousCounts, _join, count_spurious, strand_labels
 from dsdcrn.design.sequences import target_structures
+from dsdcrn.design.toeholds import toehold_targets
 from dsdcrn.design.vienna import insert_breaks, vienna_dna_model
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DesignProblem, SequenceDesign
@@ -869,10 +870,13 @@ def toehold_scores(
 
 
 def toehold_dg_metrics(rows: list[dict[str, Any]], target: float) -> dict[str, float]:
-    """``dG error``: mean over toeholds of ``|mean context energy - target|``; ``dG
+    """``dG error``: mean over toeholds of ``|mean context energy - target|``, the target
+    of each toehold's length (:func:`dsdcrn.design.toeholds.toehold_targets`); ``dG
     range``: max minus min over all contexts (kcal/mol; 0 without toeholds)."""
     all_e = [e for t in rows for e in t["context_dG"]]
-    dG_err = float(np.mean([abs(np.mean(t["context_dG"]) - target) for t in rows])) if rows else 0.0
+    goal = toehold_targets([len(t["sequence"]) for t in rows], target)
+    errors = [abs(np.mean(t["context_dG"]) - goal[len(t["sequence"])]) for t in rows]
+    dG_err = float(np.mean(errors)) if rows else 0.0
     return {
         "dG error": dG_err,
         "dG range": float(max(all_e) - min(all_e)) if all_e else 0.0,

@@ -12,6 +12,8 @@ in kcal/mol (stickydesign convention); lengths in nt, temperatures in °C.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -40,6 +42,19 @@ TOEHOLD_MAXSPURIOUS = 0.4  # Srinivas et al. 2017: spurious <= 0.4 x the target 
 #: Relaxed in this order when the default cannot supply enough toeholds (module doc).
 TOEHOLD_MAXSPURIOUS_FALLBACK = (0.45, 0.5, 0.55, 0.6)
 TOEHOLD_FDEV_FIRST = 0.05  # first try a tight window (fraction of target), then toehold_dev
+
+
+def toehold_targets(lengths: Iterable[int], target: float) -> dict[int, float]:
+    """Binding-energy target (kcal/mol magnitude) per toehold length: ``target`` at the
+    reference length (the most common one, ties to the longer: the scheme's toehold) and
+    in proportion to length at the others, as in the length-only model the rates were
+    realised with (:mod:`dsdcrn.kinetics.realise` shortens or lengthens a toehold to
+    make its gates slower or faster; a 4-nt toehold at the 6-nt target would undo it)."""
+    counts = Counter(int(n) for n in lengths)
+    if not counts:
+        return {}
+    ref = max(counts, key=lambda n: (counts[n], n))
+    return {n: target * n / ref for n in counts}
 
 
 def _energy_percentiles(length: int, energetics: Any) -> tuple[float, float, float]:
@@ -318,7 +333,8 @@ def design_toeholds_default(
 def design_all_toeholds(
     domains: list[DomainSpec], options: DesignOptions, seed: int
 ) -> tuple[dict[str, Toehold], dict[int, list[str]], float]:
-    """Every toehold domain, one stickydesign call per length (shortest first).
+    """Every toehold domain, one stickydesign call per length (shortest first), each
+    length at its target (:func:`toehold_targets`).
 
     Returns (toehold per domain name, toehold names per length in nt, the spurious limit
     used: ``options.toehold_maxspurious``, or with ``None`` the largest limit any length
@@ -329,6 +345,7 @@ def design_all_toeholds(
         if d.kind == "toehold":
             by_len.setdefault(int(d.length), []).append(d.name)
     o = options
+    targets = toehold_targets([n for n in by_len for _ in by_len[n]], o.toehold_dG)
     chosen: dict[str, Toehold] = {}
     spurious_used = TOEHOLD_MAXSPURIOUS if o.toehold_maxspurious is None else o.toehold_maxspurious
     for length in sorted(by_len):
@@ -337,7 +354,7 @@ def design_all_toeholds(
             found = design_toeholds(
                 names,
                 length,
-                o.toehold_dG,
+                targets[length],
                 o.toehold_dev,
                 o.temperature_C,
                 seed,
@@ -346,7 +363,7 @@ def design_all_toeholds(
             )
         else:
             found, used = design_toeholds_default(
-                names, length, o.toehold_dG, o.toehold_dev, o.temperature_C, seed, o.three_letter
+                names, length, targets[length], o.toehold_dev, o.temperature_C, seed, o.three_letter
             )
             spurious_used = max(spurious_used, used)
         chosen.update(zip(names, found, strict=True))

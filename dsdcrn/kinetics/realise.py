@@ -8,19 +8,24 @@ toehold strength q_i of its gate and the gate and buffer concentrations (q_i = k
 for bimolecular and k_i/(α·C_max) for unimolecular reactions); one formal time unit then
 lasts tau seconds.  This stage does the same in two steps:
 
-1. **Toeholds** (:func:`plan_toeholds`, before enumeration).  A species whose every gate
-   is unimolecular gets the shortest toehold that still lets its gates, at the highest
-   allowed concentration, run at least as fast as asked at the time scale the
-   bimolecular gates allow.  Toehold binding rates come from Peppercorn's rate model,
-   measured on one-gate systems of the scheme (:func:`toehold_rates`): about 10× per nt
-   below 6 nt, as Zhang & Winfree (JACS 131:17303, 2009) measured.
+1. **Gate plan** (before enumeration).  A species' toehold is shared by every gate it
+   enters, so one toehold length must serve all of that species' rates.  Each join gate
+   takes first the reactant whose toehold already serves similar rates
+   (:func:`order_reactants`: a fast rail cancellation and a slow reaction of the same
+   species put different species first), and each species gets a toehold length
+   between ``min_toehold_nt`` and ``max_toehold_nt`` that leaves its gates room to reach
+   their rates with concentrations inside the bounds (:func:`plan_toeholds`).  Toehold
+   rates by length and role come from Peppercorn's rate model, measured on one-gate
+   systems of the scheme (:func:`toehold_rate`): about 10x per nt below 6 nt, as Zhang &
+   Winfree (JACS 131:17303, 2009) measured, and up to 2.1e6 /M/s at 7 nt.
 2. **Concentrations and tau** (:func:`realise_rates`, after enumeration and verification).
    Each reaction's knob, which the scheme declares in ``RATE_KNOBS`` (soloveichik2010: a
    bimolecular reaction's buffer, a unimolecular reaction's gate), is set by a damped
    fixed-point iteration on the delivered rates (:func:`dsdcrn.kinetics.fidelity.effective_rates`:
    Peppercorn's condensed rates, the fuel concentrations and how much of each species
-   the gates hold), and tau is raised or lowered until every knob lies within the
-   bounds.  A ratio no tau can meet within the bounds is a :class:`RealisationError`.
+   the gates hold), and tau is moved, then bisected, until every knob lies within the
+   bounds.  A ratio no tau can meet within the bounds is a :class:`RealisationError`
+   naming the two reactions.
 
 Units: concentrations in nM, tau in s, rate constants in /nM^(n-1)/s unless the name
 says /M/s.
@@ -31,6 +36,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from types import ModuleType
 
@@ -40,7 +46,7 @@ from dsdcrn.errors import DsdcrnError
 from dsdcrn.kinetics.fidelity import best_time_unit, effective_rates, first_order_steps
 from dsdcrn.model.crn import CRN, parse_crn
 from dsdcrn.model.domains import DomainSystem
-from dsdcrn.options import FUEL_NM, RealiseOptions
+from dsdcrn.options import RealiseOptions
 
 
 class RealisationError(DsdcrnError):
@@ -138,7 +144,11 @@ class Realisation:
             )
         if self.toeholds_nt:
             short = ", ".join(f"{d} {n} nt" for d, n in sorted(self.toeholds_nt.items()))
-            lines += ["", f"Shortened toeholds (unimolecular-only species): {short}."]
+            lines += [
+                "",
+                f"Toeholds the realisation's plan changed from the scheme's length (a "
+                f"species' toehold serves all of its gates): {short}.",
+            ]
         lines += [f"- {n}" for n in self.notes]
         return lines
 
@@ -163,82 +173,208 @@ def knobs_of(scheme: ModuleType) -> dict | None:
     return getattr(scheme, "RATE_KNOBS", None)
 
 
-def unimolecular_only(formal: CRN) -> list[str]:
-    """Species that are reactants of unimolecular reactions and of no other reaction."""
-    uses: dict[str, set[int]] = {}
-    for r in formal.reactions:
-        for x in set(r.reactants):
-            uses.setdefault(x, set()).add(len(r.reactants))
-    return sorted(x for x, orders in uses.items() if orders == {1})
+#: Per role, the one-gate reaction and the species whose toehold is measured: a
+#: unimolecular gate's input, a join gate's first reactant, and its second.
+ROLE_SYSTEMS = {"uni": ("X -> Y", "X"), "first": ("X + Y -> Z", "X"), "last": ("X + Y -> Z", "Y")}
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=512)
+def toehold_rate(scheme: str | ModuleType, toehold: str, length: int, role: str = "uni") -> float:
+    """Peppercorn's binding-and-displacement rate constant (/nM/s) of the toehold
+    ``toehold`` of ``length`` nt in a one-gate system of the scheme (:data:`ROLE_SYSTEMS`;
+    a system of its own: enumerating several together costs more than apart): ``uni`` a
+    unimolecular gate's input, ``first`` a join gate's first reactant (its condensed
+    step releases the buffer strand, about 10x slower than ``uni`` at 3 nt), ``last``
+    the second reactant binding the opened join gate."""
+    text, x = ROLE_SYSTEMS[role]
+    crn = parse_crn(text + "\n", source="<toehold calibration>")
+    e = enumerate_system(compile_crn(crn, scheme, domain_nt={toehold.format(x=x): length}))
+    signals = {s.name for s in e.by_role("signal")}
+    steps = [
+        r.rate
+        for r in e.reactions
+        if x in r.reactants and len(r.reactants) == 2 and not set(r.reactants) <= signals
+    ]
+    if not steps:
+        raise RealisationError(f"scheme {getattr(scheme, 'NAME', scheme)}: no gate step "
+                               f"found for a {length}-nt toehold ({role})")  # fmt: skip
+    return max(steps)
+
+
 def toehold_rates(
-    scheme: str | ModuleType, toehold: str, lengths: tuple[int, ...]
+    scheme: str | ModuleType, toehold: str, lengths: tuple[int, ...], role: str = "uni"
 ) -> dict[int, float]:
-    """Peppercorn's binding-and-displacement rate constant (/nM/s) of a one-gate system
-    ``X -> Y`` of the scheme with the toehold ``toehold.format(x="X")`` of each length."""
+    """:func:`toehold_rate` of each length (nt) in one role."""
+    return {n: toehold_rate(scheme, toehold, n, role) for n in lengths}
+
+
+def order_reactants(formal: CRN) -> dict[int, str]:
+    """Which reactant each bimolecular join gate takes first, by formal reaction number,
+    so that every species' toehold serves similar rates.
+
+    A species' toehold sets how fast every join gate it opens first can run (slower
+    ones are held back by their buffers, over a bounded span) and how fast the second
+    step of any gate it enters second can be (an upper bound).  Reactions are taken
+    fastest first; each puts first the reactant for which that adds the least
+    disagreement (in decades) with the rates its toehold already serves, the sorted
+    first on ties; a species with a unimolecular gate counts one decade against going
+    first (that gate, at 50 nM or more, outruns a join's first step on the same toehold
+    about 25-fold).  E.g. a fast rail cancellation ``Pm + Pp ->`` and a slow
+    ``Pm + X ->``: the slow one takes X first.
+    """
+    first_of: dict[str, list[float]] = {}
+    last_of: dict[str, list[float]] = {}
+    uni = {r.reactants[0] for r in formal.reactions if len(r.reactants) == 1}
+
+    def as_first(x: str, k: float) -> float:
+        worse = [abs(math.log10(k / j)) for j in first_of.get(x, [])]
+        worse += [math.log10(j / k) for j in last_of.get(x, []) if j > k]
+        return max(worse, default=0.0) + (1.0 if x in uni else 0.0)
+
+    def as_last(x: str, k: float) -> float:
+        return max((math.log10(k / j) for j in first_of.get(x, []) if j < k), default=0.0)
+
     out = {}
-    for n in lengths:
-        crn = parse_crn("X -> Y\n", source="<toehold calibration>")
-        e = enumerate_system(compile_crn(crn, scheme, domain_nt={toehold.format(x="X"): n}))
-        fuels = {s.name for s in e.by_role("fuel")}
-        first = [r.rate for r in e.reactions if "X" in r.reactants and set(r.reactants) & fuels]
-        if not first:
-            raise RealisationError(f"scheme {getattr(scheme, 'NAME', scheme)}: no gate step "
-                                   f"found for a {n}-nt toehold")  # fmt: skip
-        out[n] = max(first)
+    bimolecular = [
+        (i, r)
+        for i, r in enumerate(formal.reactions, start=1)
+        if len(r.reactants) == 2 and r.reactants[0] != r.reactants[1] and r.rate > 0
+    ]
+    for i, r in sorted(bimolecular, key=lambda ir: -ir[1].rate):
+        a, b = r.reactants
+        x, y = min(
+            ((a, b), (b, a)), key=lambda o: max(as_first(o[0], r.rate), as_last(o[1], r.rate))
+        )
+        first_of.setdefault(x, []).append(r.rate)
+        last_of.setdefault(y, []).append(r.rate)
+        out[i] = x
     return out
 
 
-@functools.lru_cache(maxsize=16)
-def bimolecular_rate(scheme: str | ModuleType, fuel_nM: float, unit_nM: float) -> float:
-    """Delivered rate constant (/nM/s) of the scheme's ``X + Y -> Z`` gate with every fuel
-    at ``fuel_nM``: the time scale the bimolecular gates allow."""
-    from dsdcrn.verify.whole import verify  # the verifier sits downstream of this stage
+def _demands(
+    formal: CRN, unit_nM: float, first: dict[int, str] | None = None
+) -> dict[str, list[tuple[str, float]]]:
+    """Per species, the gate roles it plays and each role's requested rate constant
+    (/nM^(n-1) per formal time unit): ``first`` (a join gate's first reactant: ``first``
+    of the reaction's number, else the sorted first), ``last`` (the second reactant,
+    which binds the gate the first one opened) or ``uni``."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for i, r in enumerate(formal.reactions, start=1):
+        k = r.rate / unit_nM ** max(len(r.reactants) - 1, 0)
+        if len(r.reactants) == 1:
+            out.setdefault(r.reactants[0], []).append(("uni", k))
+        elif len(r.reactants) == 2:
+            a = (first or {}).get(i, r.reactants[0])
+            b = r.reactants[1] if a == r.reactants[0] else r.reactants[0]
+            out.setdefault(a, []).append(("first", k))
+            out.setdefault(b, []).append(("last", k))
+    return out
 
-    crn = parse_crn("X + Y -> Z\n", source="<rate calibration>")
-    e = enumerate_system(compile_crn(crn, scheme, fuel_nM=fuel_nM))
-    inter = verify(crn, e, ("crn-bisimulation",), 60, counterexamples=False).full_interpretation
-    return effective_rates(crn, e, inter, unit_nM)[0].effective
+
+#: The largest join-to-buffer ratio the toehold plan counts on: the buffer strand, not the
+#: second reactant, must take an opened join gate back, or the join saturates (its rate
+#: falls by the second reactant's share, [Y] / ([Y] + [buffer])).
+JOIN_RATIO_MAX = 2.0
+
+
+def _slack(
+    roles: list[tuple[str, float]], q: dict[str, float], tau: float, opts: RealiseOptions
+) -> float:
+    """How far (a factor, >= 1 is within) gates with toehold rates ``q`` (/nM/s, by role,
+    :func:`toehold_rates`) can reach each of ``roles``' targets at ``tau`` with their
+    knobs inside the fuel bounds: a unimolecular gate's rate is q times its
+    concentration; a join gate's first step q times its join-to-buffer ratio (at most
+    :data:`JOIN_RATIO_MAX`); its second step can be no faster than q."""
+    span = opts.max_fuel_nM / opts.min_fuel_nM
+    out = math.inf
+    for role, k in roles:
+        t, rate = k / tau, q[role]
+        if role == "uni":
+            out = min(out, rate * opts.max_fuel_nM / t, t / (rate * opts.min_fuel_nM))
+        elif role == "first":
+            out = min(out, rate * JOIN_RATIO_MAX / t, t * span / rate)
+        else:
+            out = min(out, rate / t)
+    return out
+
+
+#: The factor of headroom the toehold plan leaves every gate: held fractions and the
+#: release delays make the delivered rates differ from the one-gate calibration.
+PLAN_MARGIN = 1.5
+
+
+def _plans(
+    formal: CRN,
+    mod: ModuleType,
+    unit_nM: float,
+    opts: RealiseOptions,
+    first: dict[int, str] | None = None,
+) -> Iterator[tuple[float, dict[str, int], float]]:
+    """For a grid of taus (1 ms to 1e9 s, 20 a decade): the toehold plan at that tau and
+    its headroom (the smallest :func:`_slack` of any species).  Each species keeps the
+    default length when that leaves :data:`PLAN_MARGIN` on all of its gates, and
+    otherwise takes the allowed length with the most."""
+    knobs = knobs_of(mod) or {}
+    default = int(mod.LENGTHS["toehold"])
+    lo, hi = min(opts.min_toehold_nt, default), max(opts.max_toehold_nt, default)
+    lengths = range(lo, hi + 1)
+
+    @functools.cache
+    def rates(n: int, roles: frozenset[str]) -> dict[str, float] | None:
+        """The roles' toehold rates at ``n`` nt (calibrated when first asked for), None
+        when one is faster than the physical maximum (the default length never is)."""
+        q = {role: toehold_rate(mod, knobs["toehold"], n, role) for role in roles}
+        fast = max(q.values()) * 1e9 > opts.max_rate_per_M_s
+        return None if fast and n != default else q
+
+    demands = _demands(formal, unit_nM, first)
+    for step in range(-60, 181):
+        tau = 10 ** (step / 20)
+        plan, worst = {}, math.inf
+        for x, roles in demands.items():
+            used = frozenset(role for role, _ in roles)
+            n, best = default, _slack(roles, rates(default, used), tau, opts)
+            if best < PLAN_MARGIN:
+                slack = {m: _slack(roles, rates(m, used), tau, opts)
+                         for m in lengths if rates(m, used) is not None}  # fmt: skip
+                n = max(slack, key=lambda m: (slack[m], -abs(m - default)))
+                best = slack[n]
+            worst = min(worst, best)
+            if n != default:
+                plan[knobs["toehold"].format(x=x)] = n
+        yield tau, plan, worst
 
 
 def plan_toeholds(
     formal: CRN,
     scheme: str | ModuleType,
     unit_nM: float,
-    fuel_nM: float = FUEL_NM,
     options: RealiseOptions | None = None,
+    first: dict[int, str] | None = None,
 ) -> dict[str, int]:
-    """Toehold lengths (nt) of the unimolecular-only species, by name of their domain.
+    """Toehold lengths (nt) of the species whose gates cannot reach their rates with the
+    scheme's default toehold, by name of their toehold domain; ``first``: the reactant
+    each join gate takes first (:func:`order_reactants`; default the sorted first).
 
-    tau is estimated from the fastest requested bimolecular rate at the scheme's
-    calibrated delivered rate (or, without bimolecular reactions, left to the gates);
-    each unimolecular-only species then gets the shortest toehold whose gates, at
-    ``options.max_fuel_nM``, run at least as fast as its fastest reaction asks at that
-    tau, so that the gate's concentration can bring it down to the target.
+    A species' toehold sets the speed of every gate it enters (:func:`_slack`): the
+    unimolecular gates that take it, the join gates where it comes first and those where
+    it comes second.  Lengths range over ``options.min_toehold_nt`` to
+    ``options.max_toehold_nt``, no faster than ``options.max_rate_per_M_s``
+    (:func:`_plans`).  Of the taus at which every species has its margin, the plan is
+    the one with the fewest departures from the default, then the smallest tau (the
+    fastest run); when no tau has, the one with the most headroom (realisation then
+    says which ratio it cannot meet).
     """
     opts = options or RealiseOptions()
     mod = load_scheme(scheme) if isinstance(scheme, str) else scheme
     knobs = knobs_of(mod)
     if not knobs or "toehold" not in knobs:
         return {}
-    bi = [r.rate for r in formal.reactions if len(r.reactants) == 2]
-    if not bi:
-        return {}
-    tau = max(bi) / unit_nM / bimolecular_rate(mod, fuel_nM, unit_nM)
-    default = int(mod.LENGTHS["toehold"])
-    lengths = tuple(range(opts.min_toehold_nt, default + 1))
-    q = toehold_rates(mod, knobs["toehold"], lengths)
-    plan = {}
-    for x in unimolecular_only(formal):
-        k = max(r.rate for r in formal.reactions if r.reactants == (x,))
-        need = k / tau  # /s, at the highest gate concentration
-        fits = [n for n in lengths if q[n] * opts.max_fuel_nM >= need]
-        n = min(fits) if fits else default
-        if n != default:
-            plan[knobs["toehold"].format(x=x)] = n
-    return plan
+    plans = list(_plans(formal, mod, unit_nM, opts, first))
+    fits = [plan for _, plan, worst in plans if worst >= PLAN_MARGIN]
+    if fits:
+        return min(fits, key=len)  # min keeps the first (smallest tau) of equal length
+    return max(plans, key=lambda p: p[2])[1]
 
 
 # ------------------------------------------------------------------ concentrations, tau
@@ -265,16 +401,30 @@ def _knob_names(formal: CRN, enumerated: Enumerated, knobs: dict) -> dict[int, l
     return out
 
 
-def _turn(e: Enumerated, knobs: list[Knob], ratio: float, lo: float, hi: float) -> None:
-    """Move the first of ``knobs`` that can still move towards a delivered/target
-    ``ratio`` of 1 (damped multiplicative step), within [lo, hi] nM."""
-    for name, sign in knobs:
-        s = e.species[name]
-        step = ratio ** (0.7 * sign)
-        new = min(max(s.concentration_nM * step, lo), hi)
-        if abs(new - s.concentration_nM) > 1e-9 * s.concentration_nM:
-            s.concentration_nM = new
-            return
+def _turn(
+    e: Enumerated, knobs: list[Knob], ratio: float, lo: float, hi: float, home: dict[str, float]
+) -> bool:
+    """Move one of ``knobs`` towards a delivered/target ``ratio`` of 1 (damped
+    multiplicative step), within [lo, hi] nM: first one that moving brings back towards
+    its ``home`` (compiled) concentration, else the first that can still move.  A join
+    gate moved because its buffer hit a bound so returns to the user's fuel
+    concentration before the buffer moves the other way: the join, used up as it
+    fires, stays as high as the rate allows (a path-dependent low join gate was used up
+    within a run).  Returns whether a knob moved."""
+    for back in (True, False):
+        for name, sign in knobs:
+            s = e.species[name]
+            step = ratio ** (0.7 * sign)
+            new = min(max(s.concentration_nM * step, lo), hi)
+            if back:
+                towards = (home[name] - s.concentration_nM) * (new - s.concentration_nM) > 0
+                if not towards:
+                    continue
+                new = min(new, home[name]) if new > s.concentration_nM else max(new, home[name])
+            if abs(new - s.concentration_nM) > 1e-9 * s.concentration_nM:
+                s.concentration_nM = new
+                return True
+    return False
 
 
 def _latency_fuels(formal: CRN, enumerated: Enumerated, knobs: dict) -> list[str]:
@@ -307,19 +457,22 @@ def _settle(
     tau: float,
     knobs: dict[int, list[Knob]],
     opts: RealiseOptions,
+    home: dict[str, float],
 ) -> tuple[list, dict[int, int]]:
-    """Iterate the knobs towards the targets at ``tau``; return the delivered rates and,
-    per reaction left off target, +1 (too slow at its fast bound) or -1 (too fast)."""
+    """Iterate the knobs towards the targets at ``tau`` (``home``: their compiled
+    concentrations, nM, which they return to first, :func:`_turn`); return the
+    delivered rates and, per reaction left off target, +1 (too slow at its fast bound)
+    or -1 (too fast)."""
     lo, hi = opts.min_fuel_nM, opts.max_fuel_nM
     for _ in range(opts.max_rounds):
         rates = effective_rates(formal, e, inter, unit_nM)
-        worst = 0.0
+        worst = 0.0  # over the reactions whose knobs can still move
         for r in rates:
             if r.index not in knobs or r.effective <= 0:
                 continue
             ratio = r.effective * tau / r.requested
-            worst = max(worst, abs(ratio - 1))
-            _turn(e, knobs[r.index], ratio, lo, hi)
+            if _turn(e, knobs[r.index], ratio, lo, hi, home):
+                worst = max(worst, abs(ratio - 1))
         if worst < opts.tolerance / 4:
             break
     rates = effective_rates(formal, e, inter, unit_nM)
@@ -360,26 +513,38 @@ def realise_rates(
     knob = _knob_names(formal, e, knobs)
     rates = effective_rates(formal, e, interpretation, unit_nM)
     tau = best_time_unit(rates)
-    for _ in range(40):
-        rates, off = _settle(formal, e, interpretation, unit_nM, tau, knob, opts)
+    low: tuple[float, list[int]] = (0.0, [])  # a tau too short for some reactions
+    high: tuple[float, list[int]] = (math.inf, [])  # a tau too long for some reactions
+    for _ in range(60):
+        rates, off = _settle(formal, e, interpretation, unit_nM, tau, knob, opts, before)
         if not off:
             break
         slow, fast = [i for i, s in off.items() if s > 0], [i for i, s in off.items() if s < 0]
         if slow and fast:
-            _infeasible(formal, rates, tau, slow, fast, opts)
+            _infeasible(formal, slow, fast, opts)
         ratios = [r.requested / (r.effective * tau) for r in rates if r.index in off]
-        tau *= max(ratios) * 1.01 if slow else min(ratios) / 1.01
+        if slow:
+            low = (tau, slow)
+            tau *= max(ratios) * 1.01
+        else:
+            high = (tau, fast)
+            tau *= min(ratios) / 1.01
+        if high[0] < math.inf and low[0] > 0:  # bracketed: bisect
+            if high[0] <= low[0] * (1 + opts.tolerance):
+                _infeasible(formal, low[1], high[1], opts)
+            tau = math.sqrt(low[0] * high[0])
     else:
         raise RealisationError(f"rate realisation did not settle (tau {tau:.3g} s)")
     return _finish(formal, e, rates, knob, before, tau, unit_nM, opts, toeholds_nt or {})
 
 
-def _infeasible(formal: CRN, rates, tau: float, slow, fast, opts: RealiseOptions) -> None:
+def _infeasible(formal: CRN, slow: list[int], fast: list[int], opts: RealiseOptions) -> None:
     a, b = formal.reactions[slow[0] - 1], formal.reactions[fast[0] - 1]
     raise RealisationError(
         f"cannot realise the rate ratio of reaction {slow[0]} ({a}) to reaction {fast[0]} "
         f"({b}) with gates and buffers within {opts.min_fuel_nM:g}-{opts.max_fuel_nM:g} nM; "
-        "widen --min-fuel-nM/--max-fuel-nM, change the requested rates, or --no-realise"
+        "widen --min-fuel-nM/--max-fuel-nM, raise --unit-nM, change the requested rates, "
+        "or --no-realise"
     )
 
 
@@ -446,9 +611,10 @@ __all__ = [
     "RealisationError",
     "RealisedRate",
     "default_toehold",
+    "order_reactants",
     "delivered_only",
     "plan_toeholds",
     "realise_rates",
+    "toehold_rate",
     "toehold_rates",
-    "unimolecular_only",
 ]

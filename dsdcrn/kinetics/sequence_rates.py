@@ -34,7 +34,7 @@ from typing import Any
 from dsdcrn.design.equilibrium import rt
 from dsdcrn.design.scores import base_strands
 from dsdcrn.design.vienna import vienna_dna_model
-from dsdcrn.enumerate.peppercorn import Enumerated, enumerate_system
+from dsdcrn.enumerate.peppercorn import Enumerated, enumerate_system, recondense
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.model.crn import Reaction
 from dsdcrn.model.design import DesignProblem, SequenceDesign
@@ -274,9 +274,11 @@ def sequence_rates(
 ) -> list[Reaction]:
     """The condensed reactions of ``enumerated`` with sequence-derived rate constants.
 
-    Re-runs Peppercorn on the same system and options with :class:`OpeningRates`
+    Condenses ``enumerated``'s detailed network again with :class:`OpeningRates`
     (toehold opening rates from :func:`toehold_energies`, module doc), so species and
-    reactions are identical to ``enumerated``'s and only the rates change.
+    reactions are identical to ``enumerated``'s and only the rates change: from the kept
+    detailed network when there is one (:func:`dsdcrn.enumerate.peppercorn.recondense`,
+    a few seconds), else by enumerating the same system again.
 
     Parameters
     ----------
@@ -304,7 +306,10 @@ def sequence_rates(
         raise DsdcrnError(f"toehold energies for domains not in the system: {', '.join(unknown)}")
     temp, _ = _conditions(design, temperature_C, salt_M)
     hook = OpeningRates(dict(toehold_dG), temp)
-    again = enumerate_system(enumerated.system, enumerated.options, detailed_rates=hook)
+    if enumerated.detailed:
+        again = recondense(enumerated, hook)
+    else:
+        again = enumerate_system(enumerated.system, enumerated.options, detailed_rates=hook)
     if not _same_structure(enumerated, again):
         raise DsdcrnError(
             "the sequence-rate enumeration differs from the domain-level one; "

@@ -39,6 +39,7 @@ from pathlib import Path
 from dsdcrn.design.candidates import BestOf
 from dsdcrn.design.ordering import PAGE_ABOVE_NT, SCALE_BREAK_NT, complexes_text, fasta, order_csv
 from dsdcrn.design.scores import DIMER_DG_THRESHOLD, spurious_pairs
+from dsdcrn.design.toeholds import toehold_targets
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.io import write_folder
 from dsdcrn.kinetics.fidelity import write_plot
@@ -287,14 +288,17 @@ def _sequence_lines(b: Build) -> list[str]:
     d, o = b.design, b.options
     lines = ["## Sequences", ""]
     dgs = list(d.toehold_dG.values())
+    length = {t: len(d.domains[t]) for t in d.toehold_dG}
+    goal = toehold_targets(length.values(), o.design.toehold_dG)
+    per_length = ", ".join(f"{n} nt {g:.2f}" for n, g in sorted(goal.items()))
     checks = [x for x in d.complex_checks if x.get("ensemble_defect") is not None]
     worst = max(checks, key=lambda x: x["ensemble_defect"]) if checks else None
     lines += (
         [
             f"Toeholds: {len(dgs)} designed with stickydesign, binding energies "
-            f"{min(dgs):.2f} to {max(dgs):.2f} kcal/mol (target {o.design.toehold_dG:g} ± "
-            f"{o.design.toehold_dev:g}).  Longest k-mer shared between distinct domains or with a "
-            f"complement: {d.max_shared_kmer_found} nt.",
+            f"{min(dgs):.2f} to {max(dgs):.2f} kcal/mol (target {per_length} ± "
+            f"{o.design.toehold_dev:g}; in proportion to length).  Longest k-mer shared "
+            f"between distinct domains or with a complement: {d.max_shared_kmer_found} nt.",
             "",
         ]
         if dgs

@@ -25,6 +25,14 @@ def run(*args, cwd=None):
             ["--max-complexes", "12"],
             "enumeration of",
         ),
+        ("A + B -> C\n", ["--toehold-nt", "5", "3"], "--toehold-nt: the shortest (5)"),
+        ("A + B -> C\n", ["--toehold-nt", "3", "9"], "a 9-nt toehold would never melt"),
+        (
+            "Pm + Pp -> [k = 100]\nPp + X -> Pp + Y [k = 1]\nPm + X -> Pm + Y [k = 1]\n"
+            "Y -> [k = 1]\nPp @initial 10\nPm @initial 10\nX @initial 10\n",
+            ["--toehold-nt", "6", "6", "--max-fuel-nM", "500"],
+            "cannot realise the rate ratio of reaction",
+        ),
     ],
 )
 def test_bad_input_one_line_error_and_no_design_folder(tmp_path, crn, extra, words):

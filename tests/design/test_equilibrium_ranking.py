@@ -59,7 +59,7 @@ def test_candidate_seeds_do_not_depend_on_the_number_of_candidates() -> None:
 
 def test_meets_spec_checks_toeholds_complexes_and_dimers() -> None:
     opts = DesignOptions()
-    design = SequenceDesign({}, {}, {"t": opts.toehold_dG}, {}, {}, [], [], 0, 0)
+    design = SequenceDesign({"t": "ACGTCA"}, {}, {"t": opts.toehold_dG}, {}, {}, [], [], 0, 0)
     good_cx = {"ensemble_defect": 0.01, "yield_pct": 99.5, "skipped": False}
     bad_cx = {"ensemble_defect": 0.2, "yield_pct": 99.5, "skipped": False}
     pair = {"strand_a": "a", "strand_b": "b", "bind_dG_mfe": -9.0}
@@ -67,5 +67,12 @@ def test_meets_spec_checks_toeholds_complexes_and_dimers() -> None:
     assert meets_spec(design, ScoreReport({}, [good_cx, {"skipped": True}], options=opt_d), opts)
     assert not meets_spec(design, ScoreReport({}, [bad_cx], options=opt_d), opts)
     assert not meets_spec(design, ScoreReport({}, [good_cx], [pair], options=opt_d), opts)
-    off = SequenceDesign({}, {}, {"t": opts.toehold_dG + 2.0}, {}, {}, [], [], 0, 0)
+    off = SequenceDesign({"t": "ACGTCA"}, {}, {"t": opts.toehold_dG + 2.0}, {}, {}, [], [], 0, 0)
     assert not meets_spec(off, ScoreReport({}, [good_cx], options=opt_d), opts)
+    # a 3-nt toehold among 6-nt ones is held to half the target (the length-only model)
+    domains = {"t": "ACGTCA", "u": "GTCAGT", "s": "ACG"}
+    dGs = {"t": opts.toehold_dG, "u": opts.toehold_dG, "s": opts.toehold_dG / 2}
+    short = SequenceDesign(domains, {}, dGs, {}, {}, [], [], 0, 0)
+    assert meets_spec(short, ScoreReport({}, [good_cx], options=opt_d), opts)
+    strong = SequenceDesign(domains, {}, dGs | {"s": opts.toehold_dG}, {}, {}, [], [], 0, 0)
+    assert not meets_spec(strong, ScoreReport({}, [good_cx], options=opt_d), opts)

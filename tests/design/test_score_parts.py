@@ -188,10 +188,16 @@ def test_toehold_scores_energies_in_context(gate) -> None:
 
 
 def test_toehold_dg_metrics() -> None:
-    rows = [{"context_dG": [7.0, 8.0]}, {"context_dG": [9.7]}]
+    rows = [
+        {"sequence": "ACGTCA", "context_dG": [7.0, 8.0]},
+        {"sequence": "GTCAGT", "context_dG": [9.7]},
+    ]
     m = toehold_dg_metrics(rows, 7.7)
     assert m["dG error"] == pytest.approx((0.2 + 2.0) / 2)
     assert m["dG range"] == pytest.approx(2.7)
+    # a shorter toehold is measured against its length's share of the target
+    short = [*rows, {"sequence": "ACG", "context_dG": [4.0]}]
+    assert toehold_dg_metrics(short, 7.7)["dG error"] == pytest.approx((0.2 + 2.0 + 0.15) / 3)
     assert toehold_dg_metrics([], 7.7) == {"dG error": 0.0, "dG range": 0.0}
 
 

@@ -103,10 +103,16 @@ def test_toehold_context_and_energy_match_a_hand_nearest_neighbour_sum(unimolecu
 
 
 # --------------------------------------------------------------------------- rates
+@pytest.mark.parametrize("keep_detailed", [False, True])
 @pytest.mark.parametrize("text", ["A -> B", "A + B -> C"])
-def test_length_only_energies_reproduce_the_domain_level_rates(text):
+def test_length_only_energies_reproduce_the_domain_level_rates(text, keep_detailed):
+    """By enumerating again, and by condensing the kept detailed network again."""
     system = compile_crn(parse_crn(text), "soloveichik2010")
-    enumerated = enumerate_system(system)
+    enumerated = enumerate_system(system, keep_detailed=keep_detailed)
+    assert bool(enumerated.detailed) is keep_detailed
+    if keep_detailed:  # keeping the network changes no condensed rate
+        plain = enumerate_system(system).reactions
+        assert [r.rate for r in enumerated.reactions] == [r.rate for r in plain]
     same = {
         t: peppercorn_helix_dG(d.length) for t, d in system.domains.items() if d.kind == "toehold"
     }
@@ -207,3 +213,22 @@ def test_planted_strong_occluder_slows_the_gate_by_one_plus_s_over_kd(unimolecul
     assert predicted > 10.0  # a strong occluder
     assert k_domain / k_occl == pytest.approx(predicted, rel=0.05)
     assert k_domain / k_no_helper == pytest.approx(1.0, rel=1e-4)  # domain rates: no effect
+
+
+def test_a_sequence_prediction_past_its_budget_is_a_note_not_a_failure(unimolecular):
+    """The sequence-level run is a prediction beside the headline: one that cannot finish
+    within ``sequence_seconds`` leaves a note and the domain-level results stand."""
+    from dsdcrn.kinetics.run import KineticsOptions, simulate_kinetics
+    from dsdcrn.verify.whole import verify
+
+    _, _, design = unimolecular  # the same strands, with 10 nM of A
+    crn = parse_crn("A -> B\nA @initial 10\n")
+    enumerated = enumerate_system(compile_crn(crn, "soloveichik2010"), keep_detailed=True)
+    inter = verify(crn, enumerated, ("crn-bisimulation",)).full_interpretation
+    ok = KineticsOptions(10.0, 3.0, None, 0.0)
+    f, k = simulate_kinetics(crn, enumerated, inter, ok, design=design)
+    assert k.sequence is not None and not k.notes
+    late = dataclasses.replace(ok, sequence_seconds=1e-9)
+    f2, k2 = simulate_kinetics(crn, enumerated, inter, late, design=design)
+    assert k2.sequence is None and f2.max_rel_error == f.max_rel_error
+    assert any(n.startswith("no sequence-level prediction: simulation exceeded") for n in k2.notes)
