@@ -66,6 +66,9 @@ OUTPUT_FILES = frozenset(
         "result.json",
         "noise.json",
         "noise.png",
+        # DNA-level training run (dsdcrn train --level dsd)
+        "samples.csv",
+        "samples.png",
     }
 )
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from dsdcrn.errors import DsdcrnError
-from dsdcrn.io import emit
+from dsdcrn.io import check_output_folder, emit
 from dsdcrn.neural import BUILDERS, build, nagipogu_reif
 from dsdcrn.neural.experiment import MODELS, train_task
 from dsdcrn.neural.kang_kim import UPDATES
@@ -134,6 +134,9 @@ def cmd_train(args) -> None:
         overrides["hidden"] = _ints(args.hidden, "--hidden")
         if any(n < 1 for n in overrides["hidden"]):
             raise DsdcrnError(f"layer sizes must be >= 1, got --hidden {args.hidden}")
+    if args.level == "dsd":
+        _train_dsd(args, overrides)
+        return
     res = train_task(
         args.task,
         args.model,
@@ -153,6 +156,42 @@ def cmd_train(args) -> None:
     if args.output:
         out = res.write(args.output, force=args.force)
         print(f"wrote {out}/ (curve.png, curve.csv, parameters.json, result.json)", file=sys.stderr)
+
+
+def _train_dsd(args, overrides: dict) -> None:
+    """``train --level dsd``: the formal circuit and its DSD circuit side by side."""
+    from dsdcrn.neural.dsd import train_side_by_side
+
+    for flag, value in (("--protocol", args.protocol), ("--epochs", args.epochs)):
+        if value is not None:
+            raise DsdcrnError(
+                f"{flag} does not apply to --level dsd (one pass, the model's protocol)"
+            )
+    if args.rate_noise or args.conc_noise:
+        raise DsdcrnError("--rate-noise and --conc-noise do not apply to --level dsd")
+    if args.output:
+        check_output_folder(args.output, args.force)
+    res = train_side_by_side(
+        args.task,
+        args.model,
+        scheme=args.scheme,
+        seed=args.seed,
+        n_train=args.n_train,
+        replenish=args.replenish,
+        max_seconds=args.max_seconds,
+        progress=None if args.quiet else stderr_progress,
+        **overrides,
+    )
+    print(f"{res.model} on {res.task}, formal CRN and DSD circuit ({res.scheme}):")
+    print(res.compiled)
+    print(res.table())
+    print(
+        f"test {res.metric}: formal {res.test_formal:.4g}, DSD {res.test_dsd:.4g}; "
+        f"|θ_DSD − θ_formal| / |θ_formal − θ₀| = {res.gap():.3f}"
+    )
+    if args.output:
+        out = res.write(args.output, force=args.force)
+        print(f"wrote {out}/ (samples.csv, samples.png, result.json)", file=sys.stderr)
 
 
 def cmd_noise(args) -> None:
@@ -261,6 +300,21 @@ def add_train_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
     )
     t.add_argument(
         "--conc-noise", type=nonnegative_float, default=0.0, help="σ of concentration noise"
+    )
+    t.add_argument(
+        "--level",
+        choices=("formal", "dsd"),
+        default="formal",
+        help="formal: simulate the formal CRN; dsd: also compile it (modular enumeration, "
+        "rates realised per phase) and train the DSD circuit side by side (one pass)",
+    )
+    t.add_argument("--scheme", default="soloveichik2010", help="--level dsd: translation scheme")
+    t.add_argument(
+        "--replenish",
+        type=nonnegative_int,
+        default=1,
+        metavar="EVERY",
+        help="--level dsd: top every fuel up every EVERY samples (0: load once)",
     )
     t.add_argument("--max-seconds", type=positive_float, help="wall-time budget (s)")
     t.add_argument("-q", "--quiet", action="store_true", help="no per-epoch progress")

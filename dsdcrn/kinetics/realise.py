@@ -309,11 +309,16 @@ def _plans(
     unit_nM: float,
     opts: RealiseOptions,
     first: dict[int, str] | None = None,
-) -> Iterator[tuple[float, dict[str, int], float]]:
-    """For a grid of taus (1 ms to 1e9 s, 20 a decade): the toehold plan at that tau and
-    its headroom (the smallest :func:`_slack` of any species).  Each species keeps the
-    default length when that leaves :data:`PLAN_MARGIN` on all of its gates, and
-    otherwise takes the allowed length with the most."""
+    fixed: dict[str, int] | None = None,
+    raise_gates: frozenset[str] | None = None,
+) -> Iterator[tuple[float, dict[str, int], float, float]]:
+    """For a grid of taus (1 ms to 1e9 s, 20 a decade): the toehold plan at that tau, its
+    headroom (the smallest :func:`_slack` of any species) and the level of the gates of
+    the species in ``raise_gates`` (default: those with unimolecular gates only), the
+    smallest of their concentrations as a fraction of ``max_fuel_nM`` (they are used up
+    one per firing).  Each species keeps the default length when that
+    leaves :data:`PLAN_MARGIN` on all of its gates, and otherwise takes the allowed
+    length with the most; a toehold in ``fixed`` keeps that length."""
     knobs = knobs_of(mod) or {}
     default = int(mod.LENGTHS["toehold"])
     lo, hi = min(opts.min_toehold_nt, default), max(opts.max_toehold_nt, default)
@@ -328,21 +333,31 @@ def _plans(
         return None if fast and n != default else q
 
     demands = _demands(formal, unit_nM, first)
+    if raise_gates is None:
+        raise_gates = frozenset(
+            x for x, roles in demands.items() if {r for r, _ in roles} == {"uni"}
+        )
     for step in range(-60, 181):
         tau = 10 ** (step / 20)
-        plan, worst = {}, math.inf
+        plan, worst, level = {}, math.inf, 1.0
         for x, roles in demands.items():
             used = frozenset(role for role, _ in roles)
-            n, best = default, _slack(roles, rates(default, used), tau, opts)
-            if best < PLAN_MARGIN:
+            domain = knobs["toehold"].format(x=x)
+            n = (fixed or {}).get(domain, default)
+            best = _slack(roles, rates(n, used) or rates(default, used), tau, opts)
+            if best < PLAN_MARGIN and domain not in (fixed or {}):
                 slack = {m: _slack(roles, rates(m, used), tau, opts)
                          for m in lengths if rates(m, used) is not None}  # fmt: skip
                 n = max(slack, key=lambda m: (slack[m], -abs(m - default)))
                 best = slack[n]
             worst = min(worst, best)
+            q_uni = rates(n, used) if x in raise_gates else None
+            for role, k in roles:
+                if role == "uni" and q_uni is not None:
+                    level = min(level, k / tau / (q_uni["uni"] * opts.max_fuel_nM))
             if n != default:
-                plan[knobs["toehold"].format(x=x)] = n
-        yield tau, plan, worst
+                plan[domain] = n
+        yield tau, plan, worst, level
 
 
 def plan_toeholds(
@@ -351,29 +366,35 @@ def plan_toeholds(
     unit_nM: float,
     options: RealiseOptions | None = None,
     first: dict[int, str] | None = None,
+    fixed: dict[str, int] | None = None,
+    raise_gates: frozenset[str] | None = None,
 ) -> dict[str, int]:
     """Toehold lengths (nt) of the species whose gates cannot reach their rates with the
     scheme's default toehold, by name of their toehold domain; ``first``: the reactant
-    each join gate takes first (:func:`order_reactants`; default the sorted first).
+    each join gate takes first (:func:`order_reactants`; default the sorted first);
+    ``fixed``: toeholds whose lengths are already chosen (by another phase);
+    ``raise_gates``: the species whose gates are kept as high as the plan allows
+    (default: those with unimolecular gates only; :func:`_plans`).
 
     A species' toehold sets the speed of every gate it enters (:func:`_slack`): the
     unimolecular gates that take it, the join gates where it comes first and those where
     it comes second.  Lengths range over ``options.min_toehold_nt`` to
     ``options.max_toehold_nt``, no faster than ``options.max_rate_per_M_s``
     (:func:`_plans`).  Of the taus at which every species has its margin, the plan is
-    the one with the fewest departures from the default, then the smallest tau (the
-    fastest run); when no tau has, the one with the most headroom (realisation then
-    says which ratio it cannot meet).
+    the one with the fewest departures from the default, then the highest unimolecular
+    gates (the fuel a run uses up), then the smallest tau (the fastest run); when no tau
+    has, the one with the most headroom (realisation then says which ratio it cannot
+    meet).
     """
     opts = options or RealiseOptions()
     mod = load_scheme(scheme) if isinstance(scheme, str) else scheme
     knobs = knobs_of(mod)
     if not knobs or "toehold" not in knobs:
         return {}
-    plans = list(_plans(formal, mod, unit_nM, opts, first))
-    fits = [plan for _, plan, worst in plans if worst >= PLAN_MARGIN]
-    if fits:
-        return min(fits, key=len)  # min keeps the first (smallest tau) of equal length
+    plans = list(_plans(formal, mod, unit_nM, opts, first, fixed, raise_gates))
+    fits = [(plan, level) for _, plan, worst, level in plans if worst >= PLAN_MARGIN]
+    if fits:  # max keeps the first (smallest tau) of equal rank
+        return max(fits, key=lambda p: (-len(p[0]), round(p[1], 2)))[0]
     return max(plans, key=lambda p: p[2])[1]
 
 
@@ -381,20 +402,23 @@ def plan_toeholds(
 Knob = tuple[str, int]  # (fuel complex, +1: slower with more of it, -1: faster)
 
 
-def _knob_names(formal: CRN, enumerated: Enumerated, knobs: dict) -> dict[int, list[Knob]]:
+def _knob_names(
+    formal: CRN, enumerated: Enumerated, knobs: dict, numbers: list[int]
+) -> dict[int, list[Knob]]:
     """Formal reaction index -> its knobs in order of preference: the fuel complexes
-    whose concentrations set its rate, each with the way its rate goes with more."""
+    whose concentrations set its rate, each with the way its rate goes with more
+    (``numbers``: each reaction's number in the compiled CRN, which names its gates)."""
     fuels = {s.name for s in enumerated.by_role("fuel")}
     own = enumerated.system.module_fuels  # a rewrite may number the gates otherwise
     kinds = {1: "unimolecular", 2: "bimolecular"}
     out = {}
     for i, r in enumerate(formal.reactions, start=1):
-        kind = kinds.get(len(r.reactants))
-        mine = set(own.get(i, fuels))
+        kind, g = kinds.get(len(r.reactants)), numbers[i - 1]
+        mine = set(own.get(g, fuels))
         found = [
-            (pattern.format(i=i), 1 if how.startswith("slower") else -1)
+            (pattern.format(i=g), 1 if how.startswith("slower") else -1)
             for pattern, how in knobs.get(kind, ())
-            if pattern.format(i=i) in fuels and pattern.format(i=i) in mine
+            if pattern.format(i=g) in fuels and pattern.format(i=g) in mine
         ]
         if found:
             out[i] = found
@@ -427,11 +451,10 @@ def _turn(
     return False
 
 
-def _latency_fuels(formal: CRN, enumerated: Enumerated, knobs: dict) -> list[str]:
+def _latency_fuels(enumerated: Enumerated, knobs: dict, numbers: list[int]) -> list[str]:
     """Fuels that act after their reaction has committed (the scheme's ``latency``
-    name prefixes, per reaction)."""
-    prefixes = [p.format(i=i) for i in range(1, len(formal.reactions) + 1)
-                for p in knobs.get("latency", ())]  # fmt: skip
+    name prefixes, per reaction number)."""
+    prefixes = [p.format(i=i) for i in numbers for p in knobs.get("latency", ())]
     return [s.name for s in enumerated.by_role("fuel") if s.name.startswith(tuple(prefixes))]
 
 
@@ -491,8 +514,13 @@ def realise_rates(
     unit_nM: float,
     options: RealiseOptions | None = None,
     toeholds_nt: dict[str, int] | None = None,
+    numbers: list[int] | None = None,
 ) -> Realisation:
     """Concentrations of the rate knobs and tau that deliver every formal rate.
+
+    ``formal`` may be part of the compiled CRN (one phase of a protocol, with
+    ``enumerated`` holding only that phase's reactions): ``numbers`` are then its
+    reactions' numbers in the compiled CRN, which name their gates (default 1, 2, ...).
 
     Raises :class:`RealisationError` (one line) when no tau brings every reaction within
     ``options.tolerance`` with its knob inside [``min_fuel_nM``, ``max_fuel_nM``], when
@@ -508,9 +536,10 @@ def realise_rates(
         out = delivered_only(formal, e, interpretation, unit_nM)
         out.notes.append(f"scheme {mod.NAME} declares no rate knobs (RATE_KNOBS)")
         return out
-    for name in _latency_fuels(formal, e, knobs):
+    numbers = numbers or list(range(1, len(formal.reactions) + 1))
+    for name in _latency_fuels(e, knobs, numbers):
         e.species[name].concentration_nM = opts.max_fuel_nM
-    knob = _knob_names(formal, e, knobs)
+    knob = _knob_names(formal, e, knobs, numbers)
     rates = effective_rates(formal, e, interpretation, unit_nM)
     tau = best_time_unit(rates)
     low: tuple[float, list[int]] = (0.0, [])  # a tau too short for some reactions

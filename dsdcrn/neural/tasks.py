@@ -105,7 +105,12 @@ def _minmax(X_train, X_test) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _regression(name: str, rng, n_train: int, n_test: int) -> Task:
-    if name == "linear":
+    if name == "line":
+        X = rng.uniform(0.2, 1.0, (n_train + n_test, 1))
+        sd = 0.05
+        y = 2 * X[:, 0] + rng.normal(0, sd, len(X))
+        desc = "y = 2 x + N(0, 0.05²), x on [0.2, 1] (one input, no intercept)"
+    elif name == "linear":
         X = rng.uniform(1.0, 5.0, (n_train + n_test, 2))
         sd = 0.4
         y = X[:, 0] + 2 * X[:, 1] + 1 + rng.normal(0, sd, len(X))
@@ -233,6 +238,7 @@ def _digits(rng, n_train: int | None) -> Task:
 
 #: Task name -> one-line description.
 TASKS = {
+    "line": "linear regression y = 2 x + noise, one input (20 train / 50 test)",
     "linear": "linear regression y = x1 + 2 x2 + 1 + noise (40 train / 100 test)",
     "product": "nonlinear regression y = x1 x2 + x2² + noise",
     "sine": "nonlinear regression y = sin x1 + x2² + noise",
@@ -256,6 +262,8 @@ def load_task(name: str, seed: int = 0, n_train: int | None = None) -> Task:
     if n_train is not None and n_train < 1:
         raise DsdcrnError(f"the training set needs at least 1 sample, got {n_train}")
     rng = np.random.default_rng(seed)
+    if name == "line":
+        return _regression(name, rng, n_train or 20, 50)
     if name == "linear":
         return _regression(name, rng, n_train or 40, 100)
     if name in ("product", "sine"):

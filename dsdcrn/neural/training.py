@@ -119,6 +119,7 @@ class NagipoguReifModel(_Base):
     h: float = 0.1
     lr: float = 0.1
     k_nl: float = 1.0
+    k_fast: float = 100.0  # rail cancellations; the signed values do not depend on it
     augment: float = 1.0
     t_relax: float = 20.0
     t_error: float = 3.0
@@ -137,6 +138,7 @@ class NagipoguReifModel(_Base):
             h=self.h,
             lr=self.lr,
             k_nl=self.k_nl,
+            k_fast=self.k_fast,
             seed=self.seed,
         )
         self._machine(net, stiff=True)

@@ -1,0 +1,586 @@
+"""Training at the DNA level: a neural CRN's protocol run on its compiled DSD circuit.
+
+:func:`compile_network` compiles a :class:`~dsdcrn.neural.network.NeuralCRN` (modular
+enumeration, modular CRN bisimulation with every history variant, so every
+implementation species is interpreted) and realises its rates **one protocol phase at
+a time**: the phases run one after another, never together, so each has its own time
+scale tau (seconds per formal time unit) and its gates their own concentrations.  A
+species' toehold is shared by the gates of every phase; the toehold plans of the
+phases are merged, and a species two phases want at different lengths is a one-line
+error.
+
+:class:`DSDMachine` runs the same :class:`~dsdcrn.neural.protocol.Step` list as the
+formal :class:`~dsdcrn.neural.protocol.Machine`, with the same reading methods, on the
+implementation CRN (every condensed reaction, fuels finite):
+
+* a step runs for ``duration`` x its phase's tau seconds with only that phase's gates
+  taking inputs: in the lab the other phases' gates carry blockers on their input
+  toeholds, and what they already hold moves on or falls back (:func:`_unblocked`);
+  the fuels are loaded once and are used up across samples;
+* a reset empties every implementation species that carries only reset formal species
+  (free signals and the gate complexes holding them; a host action, as in the formal
+  protocol; a gate caught mid-reaction that also holds a species not reset keeps it);
+* an injection sets the free signal strand of a formal species to ``value x unit_nM``;
+* a formal species' value is the sum of every implementation species that carries it,
+  with multiplicity (the verifier's interpretation), in formal units.
+
+Units: concentrations in nM inside the machine and formal units at its interface;
+times in s inside and formal time units at the interface.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from dsdcrn.compile.translate import compile_crn, load_scheme
+from dsdcrn.enumerate.peppercorn import Enumerated
+from dsdcrn.errors import DsdcrnError, SimulationBoundError
+from dsdcrn.kinetics.massaction import DeadlinePassed, MassAction
+from dsdcrn.kinetics.realise import (
+    Realisation,
+    knobs_of,
+    order_reactants,
+    plan_toeholds,
+    realise_rates,
+)
+from dsdcrn.model.crn import CRN
+from dsdcrn.model.domains import DomainSystem
+from dsdcrn.neural.network import NeuralCRN, rails
+from dsdcrn.neural.protocol import Step
+from dsdcrn.options import UNIT_NM, CheckOptions, RealiseOptions
+from dsdcrn.stages import enumerate_and_verify
+
+__all__ = [
+    "CompiledNetwork",
+    "DSDMachine",
+    "SideBySide",
+    "compile_network",
+    "species_modules",
+    "train_side_by_side",
+    "use_dsd",
+]
+
+
+@dataclass
+class CompiledNetwork:
+    """A neural CRN compiled, enumerated, verified and realised phase by phase.
+
+    ``formal`` holds the network's reactions of nonzero rate, in its order; ``numbers``
+    maps each phase to its reactions' numbers in ``formal`` (1-based: they name the
+    gates); ``realisations`` holds each phase's tau and knob concentrations.
+    """
+
+    network: NeuralCRN
+    formal: CRN
+    system: DomainSystem
+    enumerated: Enumerated
+    interpretation: dict[str, list[str]]
+    numbers: dict[str, list[int]]
+    realisations: dict[str, Realisation] = field(default_factory=dict)
+    unit_nM: float = UNIT_NM
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def tau_s(self, phase: str) -> float:
+        """Seconds per formal time unit in ``phase``."""
+        return self.realisations[phase].tau_s
+
+    def summary(self) -> str:
+        e = self.enumerated
+        lines = [
+            f"{self.network.name} compiled with {self.system.scheme}: {len(self.formal.reactions)} "
+            f"formal reactions -> {len(e.species)} species, {len(e.reactions)} reactions"
+        ]
+        for phase, real in self.realisations.items():
+            lines.append(
+                f"  phase {phase}: tau {real.tau_s:.1f} s, largest rate deviation "
+                f"{100 * real.max_error:.2f}%"
+            )
+        return "\n".join(lines)
+
+
+def _phases(network: NeuralCRN) -> dict[str, list[int]]:
+    """Phase -> numbers (1-based, among the reactions of nonzero rate) of its reactions."""
+    live = [(r, m) for r, m in zip(network.reactions, network.modules, strict=True) if r.rate > 0]
+    return {
+        phase: [i for i, (_, m) in enumerate(live, start=1) if m in mods]
+        for phase, mods in network.phases.items()
+        if phase != "all"
+    }
+
+
+def _sub_crn(formal: CRN, numbers: list[int], name: str) -> CRN:
+    return CRN(
+        reactions=[formal.reactions[i - 1] for i in numbers],
+        initial={},
+        name=name,
+        source=f"<{name}>",
+    )
+
+
+def _merged_plan(
+    formal: CRN,
+    numbers: dict[str, list[int]],
+    scheme: str,
+    unit_nM: float,
+    opts: RealiseOptions,
+    first: dict[int, str],
+) -> dict[str, int]:
+    """The phases' toehold plans, each at its own tau, made one after another: a toehold
+    an earlier phase chose keeps its length in the later ones (which choose their tau
+    around it)."""
+    plan: dict[str, int] = {}
+    uni_only = _unimolecular_only(formal)
+    for phase, nums in numbers.items():
+        local = {k: first[g] for k, g in enumerate(nums, start=1) if g in first}
+        sub = _sub_crn(formal, nums, phase)
+        plan.update(
+            plan_toeholds(sub, scheme, unit_nM, opts, local, fixed=dict(plan), raise_gates=uni_only)
+        )
+    return plan
+
+
+def _unimolecular_only(formal: CRN) -> frozenset[str]:
+    """Species that only unimolecular gates take, in the whole circuit."""
+    orders: dict[str, set[int]] = {}
+    for r in formal.reactions:
+        for x in r.reactants:
+            orders.setdefault(x, set()).add(len(r.reactants))
+    return frozenset(x for x, o in orders.items() if o == {1})
+
+
+def species_modules(enumerated: Enumerated) -> dict[str, frozenset[int]]:
+    """Implementation species -> the formal reactions (gate modules) it belongs to: a
+    fuel to its own; another complex to the modules of its strands that only one
+    module's fuels contain (two gates of one species may share a base strand), signal
+    strands left out (a translator holds the signals it will release); signals to none
+    (they pass between modules)."""
+    system = enumerated.system
+    signal_strands = {tuple(st) for s in enumerated.by_role("signal") for st in s.strands}
+    cx = {c.name: c for c in system.complexes}
+    module_of_fuel: dict[str, int] = {}
+    owner: dict[tuple[str, ...], set[int]] = {}
+    for i, names in system.module_fuels.items():
+        for name in names:
+            module_of_fuel[name] = i
+            for strand in cx[name].strands:
+                owner.setdefault(tuple(strand), set()).add(i)
+    out = {}
+    for s in enumerated.species.values():
+        if s.name in module_of_fuel:
+            out[s.name] = frozenset({module_of_fuel[s.name]})
+            continue
+        mods: set[int] = set()
+        if s.role != "signal":
+            for strand in map(tuple, s.strands):
+                if strand not in signal_strands and len(owner.get(strand, ())) == 1:
+                    mods |= owner[strand]
+        out[s.name] = frozenset(mods)
+    return out
+
+
+def _restricted(enumerated: Enumerated, active: list) -> Enumerated:
+    return replace(enumerated, reactions=active, species=dict(enumerated.species))
+
+
+def compile_network(
+    network: NeuralCRN,
+    scheme: str = "soloveichik2010",
+    unit_nM: float = UNIT_NM,
+    options: RealiseOptions | None = None,
+    jobs: int = 2,
+    progress: bool = False,
+) -> CompiledNetwork:
+    """Compile, enumerate (modularly), verify and realise ``network`` phase by phase.
+
+    Raises :class:`DsdcrnError` (one line) when the scheme cannot compile the network
+    (e.g. trimolecular reactions), verification does not prove it correct, or a phase's
+    rates cannot be realised within ``options``' bounds.
+    """
+    opts = options or RealiseOptions()
+    if network.trimolecular:
+        raise DsdcrnError(f"{network.name}: trimolecular reactions have no DSD scheme")
+    t0 = time.perf_counter()
+    live = [r for r in network.reactions if r.rate > 0]
+    formal = CRN(reactions=live, initial={}, name=network.name, source=f"<{network.name}>")
+    numbers = _phases(network)
+    first, plan = {}, {}
+    if "toehold" in (knobs_of(load_scheme(scheme)) or {}):
+        first = order_reactants(formal)
+        plan = _merged_plan(formal, numbers, scheme, unit_nM, opts, first)
+    system = compile_crn(formal, scheme, domain_nt=plan, first=first)
+    checks = CheckOptions(
+        methods=("crn-bisimulation",), modular=True, jobs=jobs, module_copies=True
+    )
+    checked = enumerate_and_verify(formal, system, checks, progress=progress)
+    if checked.verification.verdict is not True:
+        raise DsdcrnError(
+            f"{network.name}: verification did not prove the {scheme} circuit correct "
+            f"({checked.verification.results[0].detail[:120]})"
+        )
+    e, inter = checked.enumerated, checked.verification.full_interpretation
+    t1 = time.perf_counter()
+    out = CompiledNetwork(network, formal, system, e, inter, numbers, unit_nM=unit_nM)
+    modules = species_modules(e)
+    realised = e
+    for phase, nums in numbers.items():
+        if not nums:
+            continue
+        active = _active(e, modules, nums)
+        # only the species this phase's gates touch: a gate state of another phase would
+        # be a closed class of its own in the held-fraction chain
+        touched = {x for r in active for x in r.reactants + r.products}
+        here = {n: v for n, v in inter.items() if n in touched}
+        sub = _sub_crn(formal, nums, phase)
+        real = realise_rates(
+            sub, _restricted(realised, active), here, unit_nM, opts, plan, numbers=nums
+        )
+        out.realisations[phase] = real
+        realised = real.apply(realised)
+    out.enumerated = realised
+    out.seconds = {"compile and verify": t1 - t0, "realise": time.perf_counter() - t1}
+    return out
+
+
+def _active(e: Enumerated, modules: dict[str, frozenset[int]], numbers: list[int]) -> list:
+    """The implementation reactions of the gates of ``numbers`` (and those between
+    signals alone): what realisation calibrates one phase on."""
+    mine = set(numbers)
+    return [
+        r
+        for r in e.reactions
+        if frozenset().union(*(modules[x] for x in r.reactants + r.products)) <= mine
+    ]
+
+
+def _unblocked(e: Enumerated, modules: dict[str, frozenset[int]], numbers: list[int]) -> list:
+    """The implementation reactions that run while only the gates of ``numbers`` take
+    inputs: every reaction but a signal binding a gate (fuel or intermediate) of another
+    module.  In the lab, the other phases' gates carry blockers on their input toeholds;
+    what they already hold still moves on or falls back (a join gate's buffer releases
+    its first input), so no signal stays locked in a gate of a finished phase."""
+    mine = set(numbers)
+    signal = {s.name for s in e.by_role("signal")}
+    return [
+        r
+        for r in e.reactions
+        if not (signal & set(r.reactants) and any(modules[x] - mine for x in r.reactants))
+    ]
+
+
+class DSDMachine:
+    """Runs protocol steps on a :class:`CompiledNetwork` (module doc); the interface of
+    :class:`dsdcrn.neural.protocol.Machine`.
+
+    Parameters
+    ----------
+    compiled : the compiled, realised network.
+    rtol, atol : solver tolerances (``atol`` in nM).
+    max_seconds : wall-time budget for all steps (s), or None.
+    replenish : every this many samples (a step with a reset starts one) every fuel is
+        topped up to its loaded concentration, a lab action; 0: never (the fuels are
+        loaded once).
+    """
+
+    def __init__(
+        self,
+        compiled: CompiledNetwork,
+        *,
+        rtol: float = 1e-6,
+        atol: float = 1e-6,
+        max_seconds: float | None = None,
+        replenish: int = 0,
+    ) -> None:
+        self.compiled = compiled
+        self.replenish = int(replenish)
+        self.samples = 0  # steps with a reset: each starts a sample
+        self.network = compiled.network
+        e = compiled.enumerated
+        self.species = list(e.species)
+        self.index = {s: i for i, s in enumerate(self.species)}
+        self.unit = compiled.unit_nM
+        self.rtol, self.atol, self.max_seconds = rtol, atol, max_seconds
+        self._start = time.monotonic()
+        self._modules = species_modules(e)
+        self._models: dict[str, MassAction] = {}
+        counts = {n: Counter(v) for n, v in compiled.interpretation.items() if v}
+        self.carriers: dict[str, list[tuple[int, int]]] = {}
+        for name, image in counts.items():
+            if name in self.index and e.species[name].role != "fuel":
+                for x, k in image.items():
+                    self.carriers.setdefault(x, []).append((self.index[name], k))
+        self._image = {n: set(c) for n, c in counts.items()}
+        self.state = np.zeros(len(self.species))
+        for s in e.species.values():
+            if s.role == "fuel":
+                self.state[self.index[s.name]] = s.concentration_nM
+        for x, v in self.network.initial.items():
+            self._set_free(x, v)
+        self.steps_run = 0
+
+    # ---------------------------------------------------------------- helpers
+    def _set_free(self, x: str, value: float) -> None:
+        if x not in self.index:
+            raise DsdcrnError(f"{self.network.name}: species {x!r} has no signal strand")
+        self.state[self.index[x]] = value * self.unit
+
+    def model(self, phase: str) -> MassAction:
+        """The mass-action model of ``phase``'s gates (built once, cached)."""
+        if phase not in self._models:
+            if phase not in self.compiled.numbers:
+                raise DsdcrnError(f"{self.network.name}: unknown phase {phase!r}")
+            nums = self.compiled.numbers[phase]
+            active = _unblocked(self.compiled.enumerated, self._modules, nums)
+            self._models[phase] = MassAction(active, species=self.species)
+        return self._models[phase]
+
+    # ---------------------------------------------------------------- running
+    def run(self, steps) -> None:
+        for step in steps:
+            self.apply(step)
+
+    def apply(self, step: Step) -> None:
+        """Reset, inject, then run ``step.phase``'s gates for ``step.duration`` x tau."""
+        reset = set(step.reset)
+        if reset:
+            if self.replenish and self.samples and self.samples % self.replenish == 0:
+                self.top_up()
+            self.samples += 1
+            for name, image in self._image.items():
+                if name in self.index and image <= reset:
+                    self.state[self.index[name]] = 0.0
+        for x, v in step.inject.items():
+            if not (v >= 0 and np.isfinite(v)):
+                raise DsdcrnError(f"{self.network.name}: injected concentration {x} = {v!r}")
+            self._set_free(x, v)
+        if step.duration > 0:
+            model = self.model(step.phase)
+            t_end = float(step.duration) * self.compiled.tau_s(step.phase)
+            if self.max_seconds is not None:
+                model.deadline = self._start + self.max_seconds
+            try:
+                sol = solve_ivp(
+                    lambda _t, y: model.rhs(y),
+                    (0.0, t_end),
+                    self.state,
+                    method="BDF",
+                    jac=lambda _t, y: model.jacobian(y),
+                    t_eval=[t_end],
+                    rtol=self.rtol,
+                    atol=self.atol,
+                )
+            except DeadlinePassed:
+                raise SimulationBoundError(
+                    f"{self.network.name}: DSD-level training exceeded its "
+                    f"{self.max_seconds:g} s budget in protocol step {self.steps_run + 1}"
+                ) from None
+            finally:
+                model.deadline = None
+            if not sol.success:
+                raise SimulationBoundError(f"{self.network.name}: simulation failed: {sol.message}")
+            self.state = np.clip(sol.y[:, -1], 0.0, None)
+        self.steps_run += 1
+
+    # ---------------------------------------------------------------- reading
+    def conc(self, name: str) -> float:
+        """Total of formal species ``name`` over its carriers (formal units)."""
+        return float(sum(self.state[i] * k for i, k in self.carriers.get(name, ()))) / self.unit
+
+    def value(self, name: str) -> float:
+        """Signed value of a dual-rail pair ``name`` (p - m), or a plain species."""
+        p, m = rails(name)
+        if p in self.carriers or m in self.carriers:
+            return self.conc(p) - self.conc(m)
+        return self.conc(name)
+
+    def values(self, names) -> np.ndarray:
+        return np.array([self.value(n) for n in names])
+
+    def snapshot(self) -> np.ndarray:
+        return self.state.copy()
+
+    def restore(self, state: np.ndarray) -> None:
+        self.state = state.copy()
+
+    def top_up(self) -> None:
+        """Every fuel back to its loaded concentration (a lab action: add what was used)."""
+        for s in self.compiled.enumerated.by_role("fuel"):
+            self.state[self.index[s.name]] = s.concentration_nM
+
+    def fuel_left(self) -> dict[str, float]:
+        """Each fuel's concentration as a fraction of its loaded one."""
+        e = self.compiled.enumerated
+        return {
+            s.name: float(self.state[self.index[s.name]]) / s.concentration_nM
+            for s in e.by_role("fuel")
+            if s.concentration_nM > 0
+        }
+
+
+def use_dsd(model: Any, compiled: CompiledNetwork, **solver: Any) -> Any:
+    """``model`` (a :mod:`dsdcrn.neural.training` model) with its machine replaced by a
+    :class:`DSDMachine` on ``compiled``, which must be its own network compiled."""
+    if compiled.network is not model.network_:
+        raise DsdcrnError("the compiled network is not this model's network")
+    model.machine_ = DSDMachine(compiled, **solver)
+    return model
+
+
+# --------------------------------------------------------------------------- training
+@dataclass
+class SideBySide:
+    """A training run of the formal circuit and of its DSD circuit on the same samples.
+
+    ``rows`` hold, per sample, every trainable parameter of both (``formal <name>``,
+    ``dsd <name>``, formal units) and the seconds each took; ``test_formal`` and
+    ``test_dsd`` the task's metric on its test set at the end.
+    """
+
+    task: str
+    model: str
+    scheme: str
+    metric: str
+    theta0: dict[str, float]
+    rows: list[dict[str, float]]
+    test_formal: float
+    test_dsd: float
+    compiled: str
+    lowest_fuels: list[tuple[str, float]]
+    replenish: int
+
+    def gap(self) -> float:
+        """Largest |θ_DSD - θ_formal| / |θ_formal - θ₀| over the parameters, at the end."""
+        last = self.rows[-1]
+        out = 0.0
+        for p, v0 in self.theta0.items():
+            moved = abs(last[f"formal {p}"] - v0)
+            out = max(out, abs(last[f"dsd {p}"] - last[f"formal {p}"]) / max(moved, 1e-12))
+        return out
+
+    def table(self) -> str:
+        keys = list(self.rows[0]) if self.rows else []
+        lines = ["  ".join(f"{k:>12}" for k in keys)]
+        lines += ["  ".join(f"{r[k]:>12.5g}" for k in keys) for r in self.rows]
+        return "\n".join(lines)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "model": self.model,
+            "level": "dsd",
+            "scheme": self.scheme,
+            "metric": self.metric,
+            "theta0": self.theta0,
+            f"test_{self.metric}_formal": self.test_formal,
+            f"test_{self.metric}_dsd": self.test_dsd,
+            "theta_gap": self.gap(),
+            "replenish_every": self.replenish,
+            "lowest_fuels": self.lowest_fuels,
+            "compiled": self.compiled,
+            "samples": self.rows,
+        }
+
+    def write(self, out, force: bool = False):
+        """``samples.csv``, ``samples.png`` and ``result.json`` in folder ``out``."""
+        import json
+
+        from dsdcrn.io import write_folder
+
+        keys = list(self.rows[0])
+        csv = [",".join(keys)] + [",".join(f"{r[k]:g}" for k in keys) for r in self.rows]
+        files = {
+            "samples.csv": "\n".join(csv) + "\n",
+            "result.json": json.dumps(self.to_json_dict(), indent=2) + "\n",
+        }
+        return write_folder(files, out, lambda tmp: self.plot(tmp / "samples.png"), force=force)
+
+    def plot(self, path) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        n = [r["sample"] for r in self.rows]
+        for p, v0 in self.theta0.items():
+            ax.plot([0, *n], [v0] + [r[f"formal {p}"] for r in self.rows], "-", label=f"{p} formal")
+            ax.plot([0, *n], [v0] + [r[f"dsd {p}"] for r in self.rows], "--", label=f"{p} DSD")
+        ax.set_xlabel("training sample")
+        ax.set_ylabel("parameter (formal units)")
+        ax.set_title(f"{self.model} on {self.task}: formal CRN vs DSD circuit")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+
+
+def train_side_by_side(
+    task,
+    model: str = "nagipogu-reif",
+    *,
+    scheme: str = "soloveichik2010",
+    seed: int = 0,
+    n_train: int | None = None,
+    replenish: int = 1,
+    options: RealiseOptions | None = None,
+    jobs: int = 2,
+    max_seconds: float | None = None,
+    progress=None,
+    **overrides: Any,
+) -> SideBySide:
+    """Train ``model`` on ``task`` as a formal CRN and as its DSD circuit, sample by
+    sample through the same protocol (one pass over the training set, in order).
+
+    Only the Nagipogu-Reif model runs at the DNA level so far; others raise
+    :class:`DsdcrnError`.  ``replenish``: top every fuel up every this many samples
+    (0: load once).  Other keyword arguments override the model's per-task defaults.
+    """
+    from dsdcrn.neural.experiment import make_model
+    from dsdcrn.neural.tasks import Task, load_task
+
+    if model != "nagipogu-reif":
+        raise DsdcrnError(f"--level dsd runs model nagipogu-reif only so far, not {model}")
+    if replenish < 0:
+        raise DsdcrnError(f"--replenish must be >= 0 samples, got {replenish}")
+    t = task if isinstance(task, Task) else load_task(task, seed=seed, n_train=n_train)
+    formal, _ = make_model(t, model, seed=seed, **overrides)
+    dsd, _ = make_model(t, model, seed=seed, max_seconds=max_seconds, **overrides)
+    compiled = compile_network(dsd.network_, scheme, options=options, jobs=jobs)
+    use_dsd(dsd, compiled, replenish=replenish, max_seconds=max_seconds)
+    theta0 = formal.parameters()
+    Y = t.targets(t.y_train)
+    rows = []
+    for n, (x, y) in enumerate(zip(t.X_train, Y, strict=True), start=1):
+        t0 = time.perf_counter()
+        formal.partial_fit(x, y)
+        t1 = time.perf_counter()
+        dsd.partial_fit(x, y)
+        t2 = time.perf_counter()
+        row: dict[str, float] = {"sample": n}
+        row |= {f"formal {p}": v for p, v in formal.parameters().items()}
+        row |= {f"dsd {p}": v for p, v in dsd.parameters().items()}
+        row |= {"seconds formal": t1 - t0, "seconds dsd": t2 - t1}
+        rows.append(row)
+        if progress:
+            progress(f"sample {n}/{len(Y)}: " + ", ".join(
+                f"{p} formal {row[f'formal {p}']:.4f} DSD {row[f'dsd {p}']:.4f}" for p in theta0
+            ))  # fmt: skip
+    fuels = sorted(dsd.machine_.fuel_left().items(), key=lambda kv: kv[1])[:5]
+    return SideBySide(
+        t.name,
+        model,
+        scheme,
+        t.metric,
+        theta0,
+        rows,
+        t.score(formal.predict(t.X_test), t.y_test),
+        t.score(dsd.predict(t.X_test), t.y_test),
+        compiled.summary(),
+        [(n, round(v, 4)) for n, v in fuels],
+        replenish,
+    )

@@ -1,0 +1,138 @@
+"""Training at the DNA level (dsdcrn.neural.dsd): the Nagipogu-Reif d = 1 circuit with
+first-order training, compiled, realised phase by phase and run through its protocol."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dsdcrn.neural.dsd import _unblocked, compile_network, species_modules, use_dsd
+from dsdcrn.neural.protocol import Step
+from dsdcrn.neural.training import NagipoguReifModel
+
+KW = dict(dim=1, k_fast=1.0, seed=0, t_relax=5.0)
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    return compile_network(NagipoguReifModel(**KW).network_, jobs=1)
+
+
+def models(compiled, replenish: int = 1):
+    formal = NagipoguReifModel(**KW)
+    dsd = NagipoguReifModel(**KW)
+    dsd.network_ = compiled.network
+    return formal, use_dsd(dsd, compiled, replenish=replenish)
+
+
+def test_every_phase_is_realised_at_its_own_time_scale(compiled):
+    phases = {"feedforward", "readout", "error", "adjoint", "backward", "update"}
+    assert set(compiled.realisations) == phases
+    for real in compiled.realisations.values():
+        assert real.realised and real.max_error < 0.01
+    # the toehold plan keeps each species' length across phases: one system, verified
+    assert compiled.enumerated.system is not None and len(compiled.formal.reactions) == 33
+
+
+def test_gates_belong_to_their_own_module_and_signals_to_none(compiled):
+    e = compiled.enumerated
+    modules = species_modules(e)
+    for i, fuels in e.system.module_fuels.items():
+        assert all(modules[f] == {i} for f in fuels)  # even two gates sharing a base strand
+    assert all(not modules[s.name] for s in e.by_role("signal"))
+    # in the adjoint phase no signal binds a gate of another phase, but gates of other
+    # phases still release what they hold (their reactions without a signal input run)
+    nums = set(compiled.numbers["adjoint"])
+    signal = {s.name for s in e.by_role("signal")}
+    active = _unblocked(e, modules, compiled.numbers["adjoint"])
+    for r in active:
+        if signal & set(r.reactants):
+            assert all(modules[x] <= nums for x in r.reactants)
+    assert any(modules[x] - nums for r in active for x in r.reactants)
+
+
+def test_feedforward_and_readout_follow_the_formal_machine(compiled):
+    """Measured: Z 0.8993 vs 0.9003, O 0.855 vs 0.894 formal units."""
+    formal, dsd = models(compiled)
+    steps = formal.protocol(np.array([0.8]), 1.6)
+    for step in steps[:2]:
+        formal.machine_.apply(step)
+        dsd.machine_.apply(step)
+    assert dsd.machine_.value("Z1") == pytest.approx(formal.machine_.value("Z1"), rel=0.01)
+    assert dsd.machine_.value("O") == pytest.approx(formal.machine_.value("O"), rel=0.08)
+    assert dsd.machine_.value("P1") == pytest.approx(formal.machine_.value("P1"), rel=1e-9)
+
+
+def test_one_training_sample_moves_theta_like_the_formal_circuit(compiled):
+    """The DNA circuit learns: θ moves the formal way, within 30% of its step (measured
+    0.0313 against 0.0254: the adjoint's decay gate is used up about 30% within the
+    sample, so A overshoots)."""
+    formal, dsd = models(compiled)
+    x, y = np.array([0.8]), np.array([1.6])
+    before = formal.parameters()["P1"]
+    assert dsd.parameters()["P1"] == pytest.approx(before)
+    formal.partial_fit(x, y)
+    dsd.partial_fit(x, y)
+    df, dd = formal.parameters()["P1"] - before, dsd.parameters()["P1"] - before
+    assert df > 0 and dd > 0
+    assert dd == pytest.approx(df, rel=0.30)
+
+
+def test_reset_empties_the_carriers_and_injection_sets_the_free_strand(compiled):
+    _, dsd = models(compiled)
+    m = dsd.machine_
+    m.apply(Step("feedforward", 0.5, inject={"X1p": 0.8, "Z1p": 0.8}))
+    assert m.conc("Z1p") > 0.8
+    m.apply(Step("readout", 0.0, reset=("Z1p", "Z1m", "X1p", "X1m")))
+    # a gate caught mid-reaction that also holds a species not reset keeps its share
+    assert m.conc("Z1p") < 1e-3 and m.conc("X1p") < 1e-3
+    m.apply(Step("readout", 0.0, inject={"X1p": 0.3}))
+    assert m.conc("X1p") == pytest.approx(0.3, abs=1e-3)  # + what a mid-reaction gate kept
+    assert m.state[m.index["X1p"]] == pytest.approx(0.3 * compiled.unit_nM)
+    # fuels: loaded once, topped up on request
+    used = min(m.fuel_left().values())
+    assert used < 1.0
+    m.top_up()
+    assert min(m.fuel_left().values()) == pytest.approx(1.0)
+
+
+def test_train_level_dsd_writes_both_runs_side_by_side(tmp_path, capsys):
+    """``dsdcrn train line --model nagipogu-reif --level dsd``: per-sample parameters of
+    the formal and the DNA circuit, the test metric of both, and the output folder."""
+    import json
+
+    from dsdcrn.cli.main import main
+
+    out = tmp_path / "run"
+    argv = ["train", "line", "--model", "nagipogu-reif", "--level", "dsd", "--n-train", "2"]
+    main([*argv, "-q", "-o", str(out)])
+    printed = capsys.readouterr().out
+    assert "phase update: tau" in printed and "test mse: formal" in printed
+    result = json.loads((out / "result.json").read_text())
+    assert result["level"] == "dsd" and len(result["samples"]) == 2
+    row = result["samples"][-1]
+    theta0 = result["theta0"]["P1"]
+    # both learn in the same direction (y = 2x from θ0 = 0.126)
+    assert row["formal P1"] > theta0 and row["dsd P1"] > theta0
+    assert (out / "samples.csv").read_text().startswith("sample,formal P1,dsd P1")
+    assert (out / "samples.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (["--model", "kang-kim"], "runs model nagipogu-reif only"),
+        (["--model", "nagipogu-reif", "--epochs", "2"], "--epochs does not apply"),
+        (["--model", "nagipogu-reif", "--rate-noise", "0.1"], "do not apply to --level dsd"),
+    ],
+)
+def test_train_level_dsd_refuses_what_it_cannot_run(tmp_path, extra, words):
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", "dsdcrn", "train", "line", "--level", "dsd", *extra, "-q"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert words in r.stderr and list(tmp_path.iterdir()) == []
