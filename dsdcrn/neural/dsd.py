@@ -20,7 +20,9 @@ implementation CRN (every condensed reaction, fuels finite):
 * a reset empties every implementation species that carries only reset formal species
   (free signals and the gate complexes holding them; a host action, as in the formal
   protocol; a gate caught mid-reaction that also holds a species not reset keeps it);
-* an injection sets the free signal strand of a formal species to ``value x unit_nM``;
+* an injection sets a formal species to ``value x unit_nM``: its carriers of it alone
+  (history variants, gates holding only it) are emptied and the free signal strand
+  takes the whole amount;
 * a formal species' value is the sum of every implementation species that carries it,
   with multiplicity (the verifier's interpretation), in formal units.
 
@@ -315,6 +317,10 @@ class DSDMachine:
                 for x, k in image.items():
                     self.carriers.setdefault(x, []).append((self.index[name], k))
         self._image = {n: set(c) for n, c in counts.items()}
+        self._alone: dict[str, list[str]] = {}
+        for name, image in self._image.items():
+            if len(image) == 1 and name in self.index and e.species[name].role != "fuel":
+                self._alone.setdefault(next(iter(image)), []).append(name)
         self.state = np.zeros(len(self.species))
         for s in e.species.values():
             if s.role == "fuel":
@@ -325,8 +331,13 @@ class DSDMachine:
 
     # ---------------------------------------------------------------- helpers
     def _set_free(self, x: str, value: float) -> None:
+        """Set formal species ``x`` to ``value`` (formal units): empty every carrier of
+        ``x`` alone (its history variants and the gates holding only it), then put the
+        whole amount on its free signal strand."""
         if x not in self.index:
             raise DsdcrnError(f"{self.network.name}: species {x!r} has no signal strand")
+        for name in self._alone.get(x, ()):
+            self.state[self.index[name]] = 0.0
         self.state[self.index[x]] = value * self.unit
 
     def model(self, phase: str) -> MassAction:

@@ -36,9 +36,9 @@ MODELS = {
 #: known; XOR-like tasks use the setting that did best in a sweep, see the README).
 NR_DEFAULTS: dict[str, dict[str, Any]] = {
     # d = 1, no intercept: the y = 2x.  Slow rail cancellation (k_fast = 1; the
-    # signed values do not depend on it) and 5 time units a relaxation phase (99.3%
+    # signed values do not depend on it) and 3 time units a relaxation phase (95%
     # relaxed): what a DNA circuit can realise and afford (dsdcrn.neural.dsd)
-    "line": dict(dim=1, T=0.5, lr=0.1, h=0.1, k_fast=1.0, t_relax=5.0, epochs=1),
+    "line": dict(dim=1, T=0.5, lr=0.1, h=0.1, k_fast=1.0, t_relax=3.0, epochs=1),
     # d = 2 inputs plus one constant entry (1.0), as the reference augments regression
     # inputs: its θ learns the intercept, which the fixed bias h cannot
     "linear": dict(dim=3, T=0.5, lr=0.1, h=0.1, epochs=5),
