@@ -178,6 +178,7 @@ def _train_dsd(args, overrides: dict) -> None:
         seed=args.seed,
         n_train=args.n_train,
         replenish=args.replenish,
+        leak_per_s=args.leak,
         max_seconds=args.max_seconds,
         progress=None if args.quiet else stderr_progress,
         **overrides,
@@ -315,6 +316,14 @@ def add_train_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
         default=1,
         metavar="EVERY",
         help="--level dsd: top every fuel up every EVERY samples (0: load once)",
+    )
+    t.add_argument(
+        "--leak",
+        type=nonnegative_float,
+        default=0.0,
+        metavar="K",
+        help="--level dsd: first-order leak of every gate, /s (default 0; 1e-6 is the "
+        "literature's, see dsdcrn.kinetics.leaks)",
     )
     t.add_argument("--max-seconds", type=positive_float, help="wall-time budget (s)")
     t.add_argument("-q", "--quiet", action="store_true", help="no per-epoch progress")

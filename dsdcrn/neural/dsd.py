@@ -287,6 +287,8 @@ class DSDMachine:
     replenish : every this many samples (a step with a reset starts one) every fuel is
         topped up to its loaded concentration, a lab action; 0: never (the fuels are
         loaded once).
+    leak_per_s : first-order leak of every gate (/s, :mod:`dsdcrn.kinetics.leaks`),
+        in every phase: a blocker on a gate's input toehold does not stop it leaking.
     """
 
     def __init__(
@@ -297,8 +299,12 @@ class DSDMachine:
         atol: float = 1e-6,
         max_seconds: float | None = None,
         replenish: int = 0,
+        leak_per_s: float = 0.0,
     ) -> None:
+        from dsdcrn.kinetics.leaks import find_leaks
+
         self.compiled = compiled
+        self.leaks = find_leaks(compiled.enumerated, leak_per_s).reactions
         self.replenish = int(replenish)
         self.samples = 0  # steps with a reset: each starts a sample
         self.network = compiled.network
@@ -347,7 +353,7 @@ class DSDMachine:
                 raise DsdcrnError(f"{self.network.name}: unknown phase {phase!r}")
             nums = self.compiled.numbers[phase]
             active = _unblocked(self.compiled.enumerated, self._modules, nums)
-            self._models[phase] = MassAction(active, species=self.species)
+            self._models[phase] = MassAction([*active, *self.leaks], species=self.species)
         return self._models[phase]
 
     # ---------------------------------------------------------------- running
@@ -463,6 +469,7 @@ class SideBySide:
     compiled: str
     lowest_fuels: list[tuple[str, float]]
     replenish: int
+    leak_per_s: float = 0.0
 
     def gap(self) -> float:
         """Largest |θ_DSD - θ_formal| / |θ_formal - θ₀| over the parameters, at the end."""
@@ -491,6 +498,7 @@ class SideBySide:
             f"test_{self.metric}_dsd": self.test_dsd,
             "theta_gap": self.gap(),
             "replenish_every": self.replenish,
+            "leak_per_s": self.leak_per_s,
             "lowest_fuels": self.lowest_fuels,
             "compiled": self.compiled,
             "samples": self.rows,
@@ -538,6 +546,7 @@ def train_side_by_side(
     seed: int = 0,
     n_train: int | None = None,
     replenish: int = 1,
+    leak_per_s: float = 0.0,
     options: RealiseOptions | None = None,
     jobs: int = 2,
     max_seconds: float | None = None,
@@ -549,7 +558,8 @@ def train_side_by_side(
 
     Only the Nagipogu-Reif model runs at the DNA level so far; others raise
     :class:`DsdcrnError`.  ``replenish``: top every fuel up every this many samples
-    (0: load once).  Other keyword arguments override the model's per-task defaults.
+    (0: load once); ``leak_per_s``: every gate's first-order leak (/s; 0: none).  Other
+    keyword arguments override the model's per-task defaults.
     """
     from dsdcrn.neural.experiment import make_model
     from dsdcrn.neural.tasks import Task, load_task
@@ -562,7 +572,7 @@ def train_side_by_side(
     formal, _ = make_model(t, model, seed=seed, **overrides)
     dsd, _ = make_model(t, model, seed=seed, max_seconds=max_seconds, **overrides)
     compiled = compile_network(dsd.network_, scheme, options=options, jobs=jobs)
-    use_dsd(dsd, compiled, replenish=replenish, max_seconds=max_seconds)
+    use_dsd(dsd, compiled, replenish=replenish, max_seconds=max_seconds, leak_per_s=leak_per_s)
     theta0 = formal.parameters()
     Y = t.targets(t.y_train)
     rows = []
@@ -594,4 +604,5 @@ def train_side_by_side(
         compiled.summary(),
         [(n, round(v, 4)) for n, v in fuels],
         replenish,
+        leak_per_s,
     )
