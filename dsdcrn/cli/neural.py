@@ -190,6 +190,8 @@ def _train_dsd(args, overrides: dict) -> None:
         f"test {res.metric}: formal {res.test_formal:.4g}, DSD {res.test_dsd:.4g}; "
         f"|θ_DSD − θ_formal| / |θ_formal − θ₀| = {res.gap():.3f}"
     )
+    n, fuel = res.samples_per_load
+    print(f"fuel: one load lasts {n:.1f} samples before {fuel} falls below half")
     if args.output:
         out = res.write(args.output, force=args.force)
         print(f"wrote {out}/ (samples.csv, samples.png, result.json)", file=sys.stderr)

@@ -328,9 +328,13 @@ class DSDMachine:
             if len(image) == 1 and name in self.index and e.species[name].role != "fuel":
                 self._alone.setdefault(next(iter(image)), []).append(name)
         self.state = np.zeros(len(self.species))
+        self._fuels = [s.name for s in e.by_role("fuel") if s.concentration_nM > 0]
         for s in e.species.values():
             if s.role == "fuel":
                 self.state[self.index[s.name]] = s.concentration_nM
+        self.used: list[dict[str, float]] = []  # fuel used per finished sample, nM
+        self._at_start: dict[str, float] | None = None
+        self._book: tuple | None = None
         for x, v in self.network.initial.items():
             self._set_free(x, v)
         self.steps_run = 0
@@ -365,9 +369,11 @@ class DSDMachine:
         """Reset, inject, then run ``step.phase``'s gates for ``step.duration`` x tau."""
         reset = set(step.reset)
         if reset:
+            self._close_sample()
             if self.replenish and self.samples and self.samples % self.replenish == 0:
                 self.top_up()
             self.samples += 1
+            self._at_start = self._fuel_state()
             for name, image in self._image.items():
                 if name in self.index and image <= reset:
                     self.state[self.index[name]] = 0.0
@@ -419,10 +425,38 @@ class DSDMachine:
         return np.array([self.value(n) for n in names])
 
     def snapshot(self) -> np.ndarray:
+        """The state (nM); the sample bookkeeping is kept for the next :meth:`restore`
+        (predictions between the two do not count as samples)."""
+        self._book = (self.samples, len(self.used), self._at_start)
         return self.state.copy()
 
     def restore(self, state: np.ndarray) -> None:
         self.state = state.copy()
+        if self._book is not None:
+            self.samples, n, self._at_start = self._book
+            del self.used[n:]
+
+    def _fuel_state(self) -> dict[str, float]:
+        return {n: float(self.state[self.index[n]]) for n in self._fuels}
+
+    def _close_sample(self) -> None:
+        """Record the fuel (nM) each gate used in the sample that ends here."""
+        if self._at_start is not None:
+            now = self._fuel_state()
+            self.used.append({n: self._at_start[n] - now[n] for n in self._fuels})
+            self._at_start = None
+
+    def samples_per_load(self) -> tuple[float, str]:
+        """How many samples one load of fuel lasts before any fuel falls below half of
+        its loaded concentration, at the mean use per finished sample, and that fuel."""
+        self._close_sample()
+        if not self.used:
+            raise DsdcrnError("no finished sample: run at least one sample first")
+        loaded = {s.name: s.concentration_nM for s in self.compiled.enumerated.by_role("fuel")}
+        per = {n: sum(u[n] for u in self.used) / len(self.used) for n in self._fuels}
+        lasts = {n: 0.5 * loaded[n] / per[n] for n in self._fuels if per[n] > 1e-12}
+        name = min(lasts, key=lasts.get)
+        return lasts[name], name
 
     def top_up(self) -> None:
         """Every fuel back to its loaded concentration (a lab action: add what was used)."""
@@ -470,6 +504,7 @@ class SideBySide:
     lowest_fuels: list[tuple[str, float]]
     replenish: int
     leak_per_s: float = 0.0
+    samples_per_load: tuple[float, str] = (float("nan"), "")
 
     def gap(self) -> float:
         """Largest |θ_DSD - θ_formal| / |θ_formal - θ₀| over the parameters, at the end."""
@@ -499,6 +534,8 @@ class SideBySide:
             "theta_gap": self.gap(),
             "replenish_every": self.replenish,
             "leak_per_s": self.leak_per_s,
+            "samples_per_load": self.samples_per_load[0],
+            "first_fuel_below_half": self.samples_per_load[1],
             "lowest_fuels": self.lowest_fuels,
             "compiled": self.compiled,
             "samples": self.rows,
@@ -592,6 +629,7 @@ def train_side_by_side(
                 f"{p} formal {row[f'formal {p}']:.4f} DSD {row[f'dsd {p}']:.4f}" for p in theta0
             ))  # fmt: skip
     fuels = sorted(dsd.machine_.fuel_left().items(), key=lambda kv: kv[1])[:5]
+    per_load = dsd.machine_.samples_per_load()
     return SideBySide(
         t.name,
         model,
@@ -605,4 +643,5 @@ def train_side_by_side(
         [(n, round(v, 4)) for n, v in fuels],
         replenish,
         leak_per_s,
+        per_load,
     )

@@ -151,3 +151,31 @@ def test_dna_circuit_learns_the_line_like_the_formal_one():
     assert last["formal P1"] - theta0 > 0.1  # the formal run learns
     assert res.gap() <= 0.10
     assert res.test_dsd <= 1.20 * res.test_formal
+
+
+def test_fuel_per_sample_matches_a_hand_count(compiled):
+    """Over one sample the readout's O+ decay gate fires once per O+ it removes: with W
+    and Z fixed in the readout phase, O+ relaxes as z (1 - e^-t) (k = 1), so the gate
+    fires z (t - 1 + e^-t) times in a phase of t time units (formal units; x 10 nM).
+    The machine's measured use of that gate agrees, and samples per load follows."""
+    import math
+
+    formal, dsd = models(compiled, replenish=0)
+    x, y = np.array([0.8]), np.array([1.6])
+    steps = formal.protocol(x, y[0])
+    for step in steps[:1]:
+        formal.machine_.apply(step)
+    z = formal.machine_.value("Z1")  # W = 1
+    t = KW["t_relax"]
+    hand_nM = z * (t - 1 + math.exp(-t)) * compiled.unit_nM
+    dsd.partial_fit(x, y)
+    dsd.machine_.apply(Step("feedforward", 0.0, reset=("Z1p",)))  # starts sample 2
+    gate = next(f for f in compiled.system.module_fuels[12] if f.endswith("_gate"))
+    assert compiled.formal.reactions[11].reactants == ("Op",)  # reaction 12: Op ->
+    assert dsd.machine_.used[0][gate] == pytest.approx(hand_nM, rel=0.10)
+    m = dsd.machine_
+    n, fuel = m.samples_per_load()  # closes sample 2 too (nothing used yet)
+    loaded = compiled.enumerated.species[fuel].concentration_nM
+    per_sample = sum(u[fuel] for u in m.used) / len(m.used)
+    assert n == pytest.approx(0.5 * loaded / per_sample, rel=1e-9)
+    assert 1 <= n < 1000
