@@ -194,7 +194,10 @@ def _train_dsd(args, overrides: dict) -> None:
     print(f"fuel: one load lasts {n:.1f} samples before {fuel} falls below half")
     if args.output:
         out = res.write(args.output, force=args.force)
-        print(f"wrote {out}/ (samples.csv, samples.png, result.json)", file=sys.stderr)
+        print(
+            f"wrote {out}/ (samples.csv, samples.png, protocol.csv, protocol.md, result.json)",
+            file=sys.stderr,
+        )
 
 
 def cmd_noise(args) -> None:

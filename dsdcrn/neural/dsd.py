@@ -63,6 +63,8 @@ __all__ = [
     "DSDMachine",
     "SideBySide",
     "compile_network",
+    "read_protocol",
+    "replay",
     "species_modules",
     "train_side_by_side",
     "use_dsd",
@@ -335,6 +337,8 @@ class DSDMachine:
         self.used: list[dict[str, float]] = []  # fuel used per finished sample, nM
         self._at_start: dict[str, float] | None = None
         self._book: tuple | None = None
+        self.log: list[dict] = []  # the lab actions of every step (:func:`protocol_csv`)
+        self._gates_on: str | None = None
         for x, v in self.network.initial.items():
             self._set_free(x, v)
         self.steps_run = 0
@@ -368,22 +372,31 @@ class DSDMachine:
     def apply(self, step: Step) -> None:
         """Reset, inject, then run ``step.phase``'s gates for ``step.duration`` x tau."""
         reset = set(step.reset)
+        n = self.steps_run + 1
         if reset:
             self._close_sample()
             if self.replenish and self.samples and self.samples % self.replenish == 0:
                 self.top_up()
+                self._note(n, "top up", "every fuel")
             self.samples += 1
             self._at_start = self._fuel_state()
             for name, image in self._image.items():
                 if name in self.index and image <= reset:
                     self.state[self.index[name]] = 0.0
+            for x in step.reset:
+                self._note(n, "reset", x)
         for x, v in step.inject.items():
             if not (v >= 0 and np.isfinite(v)):
                 raise DsdcrnError(f"{self.network.name}: injected concentration {x} = {v!r}")
             self._set_free(x, v)
+            self._note(n, "set", x, v * self.unit, "nM")
         if step.duration > 0:
             model = self.model(step.phase)
             t_end = float(step.duration) * self.compiled.tau_s(step.phase)
+            if step.phase != self._gates_on:
+                self._note(n, "gates", step.phase)
+                self._gates_on = step.phase
+            self._note(n, "wait", step.phase, t_end / 60.0, "min")
             if self.max_seconds is not None:
                 model.deadline = self._start + self.max_seconds
             try:
@@ -427,14 +440,20 @@ class DSDMachine:
     def snapshot(self) -> np.ndarray:
         """The state (nM); the sample bookkeeping is kept for the next :meth:`restore`
         (predictions between the two do not count as samples)."""
-        self._book = (self.samples, len(self.used), self._at_start)
+        self._book = (self.samples, len(self.used), self._at_start, len(self.log),
+                      self._gates_on, self.steps_run)  # fmt: skip
         return self.state.copy()
 
     def restore(self, state: np.ndarray) -> None:
         self.state = state.copy()
         if self._book is not None:
-            self.samples, n, self._at_start = self._book
+            self.samples, n, self._at_start, k, self._gates_on, self.steps_run = self._book
             del self.used[n:]
+            del self.log[k:]
+
+    def _note(self, step: int, action: str, what: str, value=None, unit: str = "") -> None:
+        self.log.append({"step": step, "action": action, "what": what, "value": value,
+                         "unit": unit})  # fmt: skip
 
     def _fuel_state(self) -> dict[str, float]:
         return {n: float(self.state[self.index[n]]) for n in self._fuels}
@@ -482,6 +501,92 @@ def use_dsd(model: Any, compiled: CompiledNetwork, **solver: Any) -> Any:
     return model
 
 
+# --------------------------------------------------------------------------- protocol
+#: What each action of a protocol file means at the bench.
+ACTIONS = {
+    "top up": "add every fuel back to its loaded concentration",
+    "reset": "remove the species (sink strands; the formal protocol's reset)",
+    "set": "add the signal strand to this concentration (nM)",
+    "gates": "strip the blockers from this phase's gates; block the others' input toeholds",
+    "wait": "incubate this long (min)",
+}
+PROTOCOL_FIELDS = ("step", "action", "what", "value", "unit")
+
+
+def protocol_csv(log: list[dict]) -> str:
+    """The lab actions of :attr:`DSDMachine.log` as CSV (:data:`PROTOCOL_FIELDS`)."""
+    lines = [",".join(PROTOCOL_FIELDS)]
+    for row in log:
+        value = "" if row["value"] is None else repr(float(row["value"]))
+        lines.append(f"{row['step']},{row['action']},{row['what']},{value},{row['unit']}")
+    return "\n".join(lines) + "\n"
+
+
+def protocol_markdown(log: list[dict], title: str) -> str:
+    """The same actions as a schedule with clock times (min from the start)."""
+    lines = [f"# {title}", "", "| min | step | action |", "|---:|---:|---|"]
+    clock = 0.0
+    for row in log:
+        what = row["what"]
+        if row["action"] == "set":
+            text = f"add {what} to {row['value']:.3g} nM"
+        elif row["action"] == "wait":
+            text = f"wait {row['value']:.1f} min ({what} phase)"
+        elif row["action"] == "gates":
+            text = f"unblock the {what} gates, block the others"
+        else:
+            text = f"{row['action']} {what}"
+        lines.append(f"| {clock:.1f} | {row['step']} | {text} |")
+        if row["action"] == "wait":
+            clock += float(row["value"])
+    lines += ["", f"Total: {clock / 60:.1f} h.", ""]
+    lines += [f"- **{a}**: {d}" for a, d in ACTIONS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def read_protocol(text: str, source: str = "<protocol>") -> list[dict]:
+    """Rows of a protocol file written by :func:`protocol_csv`; a malformed line is a
+    one-line :class:`DsdcrnError` naming the file and line."""
+    lines = text.splitlines()
+    if not lines or tuple(lines[0].split(",")) != PROTOCOL_FIELDS:
+        raise DsdcrnError(f"{source}:1: expected the header {','.join(PROTOCOL_FIELDS)}")
+    rows = []
+    for i, line in enumerate(lines[1:], start=2):
+        parts = line.split(",")
+        if len(parts) != len(PROTOCOL_FIELDS) or parts[1] not in ACTIONS:
+            raise DsdcrnError(f"{source}:{i}: not a protocol row: {line!r}")
+        try:
+            value = float(parts[3]) if parts[3] else None
+            step = int(parts[0])
+        except ValueError:
+            raise DsdcrnError(f"{source}:{i}: not a number in {line!r}") from None
+        if value is not None and not (value >= 0 and np.isfinite(value)):
+            raise DsdcrnError(f"{source}:{i}: a {parts[1]} of {value:g} cannot be done")
+        rows.append({"step": step, "action": parts[1], "what": parts[2], "value": value,
+                     "unit": parts[4]})  # fmt: skip
+    return rows
+
+
+def replay(compiled: CompiledNetwork, rows: list[dict], **solver: Any) -> DSDMachine:
+    """A fresh :class:`DSDMachine` on ``compiled`` that has done the lab actions
+    ``rows`` (:func:`read_protocol`) in order: what the protocol file alone says."""
+    m = DSDMachine(compiled, **solver)
+    steps: dict[int, list[dict]] = {}
+    for row in rows:
+        steps.setdefault(row["step"], []).append(row)
+    for _, actions in sorted(steps.items()):
+        reset = tuple(a["what"] for a in actions if a["action"] == "reset")
+        inject = {a["what"]: a["value"] / m.unit for a in actions if a["action"] == "set"}
+        waits = [a for a in actions if a["action"] == "wait"]
+        if any(a["action"] == "top up" for a in actions):
+            m.top_up()
+        phase = waits[0]["what"] if waits else next(iter(compiled.numbers))
+        minutes = sum(a["value"] for a in waits)
+        duration = minutes * 60.0 / compiled.tau_s(phase) if waits else 0.0
+        m.apply(Step(phase, duration, inject=inject, reset=reset))
+    return m
+
+
 # --------------------------------------------------------------------------- training
 @dataclass
 class SideBySide:
@@ -505,6 +610,8 @@ class SideBySide:
     replenish: int
     leak_per_s: float = 0.0
     samples_per_load: tuple[float, str] = (float("nan"), "")
+    protocol: list[dict] = field(default_factory=list)  # the DSD run's lab actions
+    network: CompiledNetwork | None = field(default=None, repr=False)
 
     def gap(self) -> float:
         """Largest |θ_DSD - θ_formal| / |θ_formal - θ₀| over the parameters, at the end."""
@@ -542,16 +649,20 @@ class SideBySide:
         }
 
     def write(self, out, force: bool = False):
-        """``samples.csv``, ``samples.png`` and ``result.json`` in folder ``out``."""
+        """``samples.csv``, ``samples.png``, ``protocol.csv`` (the DSD run's lab actions,
+        :func:`read_protocol`), ``protocol.md`` and ``result.json`` in folder ``out``."""
         import json
 
         from dsdcrn.io import write_folder
 
         keys = list(self.rows[0])
         csv = [",".join(keys)] + [",".join(f"{r[k]:g}" for k in keys) for r in self.rows]
+        title = f"Training protocol: {self.model} on {self.task} ({self.scheme})"
         files = {
             "samples.csv": "\n".join(csv) + "\n",
             "result.json": json.dumps(self.to_json_dict(), indent=2) + "\n",
+            "protocol.csv": protocol_csv(self.protocol),
+            "protocol.md": protocol_markdown(self.protocol, title),
         }
         return write_folder(files, out, lambda tmp: self.plot(tmp / "samples.png"), force=force)
 
@@ -630,6 +741,7 @@ def train_side_by_side(
             ))  # fmt: skip
     fuels = sorted(dsd.machine_.fuel_left().items(), key=lambda kv: kv[1])[:5]
     per_load = dsd.machine_.samples_per_load()
+    log = list(dsd.machine_.log)  # before scoring: predictions are not part of it
     return SideBySide(
         t.name,
         model,
@@ -644,4 +756,6 @@ def train_side_by_side(
         replenish,
         leak_per_s,
         per_load,
+        log,
+        compiled,
     )

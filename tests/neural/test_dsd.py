@@ -179,3 +179,28 @@ def test_fuel_per_sample_matches_a_hand_count(compiled):
     per_sample = sum(u[fuel] for u in m.used) / len(m.used)
     assert n == pytest.approx(0.5 * loaded / per_sample, rel=1e-9)
     assert 1 <= n < 1000
+
+
+def test_the_protocol_file_alone_reproduces_the_run(tmp_path):
+    """The run's folder holds its lab actions with times; doing exactly those actions
+    (and nothing else) on the circuit gives the run's parameters."""
+    from dsdcrn.errors import DsdcrnError
+    from dsdcrn.neural.dsd import read_protocol, replay, train_side_by_side
+
+    res = train_side_by_side("line", seed=0, n_train=3, jobs=1)
+    out = res.write(tmp_path / "run")
+    text = (out / "protocol.csv").read_text()
+    rows = read_protocol(text, "protocol.csv")
+    actions = {r["action"] for r in rows}
+    assert actions == {"top up", "reset", "set", "gates", "wait"}
+    waits = [r for r in rows if r["action"] == "wait"]
+    assert len(waits) == 3 * 6 and all(r["unit"] == "min" and r["value"] > 0 for r in waits)
+    m = replay(res.network, rows)
+    assert m.value("P1") == pytest.approx(res.rows[-1]["dsd P1"], rel=1e-6)
+    assert "| min | step | action |" in (out / "protocol.md").read_text()
+    bad = text.replace(",wait,", ",wiat,", 1)
+    with pytest.raises(DsdcrnError, match=r"protocol.csv:\d+: not a protocol row"):
+        read_protocol(bad, "protocol.csv")
+    negative = text.replace(",set,X1p,", ",set,X1p,-", 1)
+    with pytest.raises(DsdcrnError, match="cannot be done"):
+        read_protocol(negative, "protocol.csv")
