@@ -203,8 +203,9 @@ def compile_network(
     """Compile, enumerate (modularly), verify and realise ``network`` phase by phase.
 
     Raises :class:`DsdcrnError` (one line) when the scheme cannot compile the network
-    (e.g. trimolecular reactions), verification does not prove it correct, or a phase's
-    rates cannot be realised within ``options``' bounds.
+    (e.g. trimolecular reactions), two phases share a reaction (Kang-Kim's do),
+    verification does not prove it correct, or a phase's rates cannot be realised within
+    ``options``' bounds.
     """
     opts = options or RealiseOptions()
     if network.trimolecular:
@@ -213,6 +214,15 @@ def compile_network(
     live = [r for r in network.reactions if r.rate > 0]
     formal = CRN(reactions=live, initial={}, name=network.name, source=f"<{network.name}>")
     numbers = _phases(network)
+    seen: dict[int, str] = {}
+    for phase, nums in numbers.items():
+        for i in nums:
+            if i in seen:
+                raise DsdcrnError(
+                    f"{network.name}: phases {seen[i]} and {phase} share reaction {i}; "
+                    "realisation phase by phase needs each reaction in one phase"
+                )
+            seen[i] = phase
     first, plan = {}, {}
     if "toehold" in (knobs_of(load_scheme(scheme)) or {}):
         first = order_reactants(formal)

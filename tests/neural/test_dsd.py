@@ -204,3 +204,14 @@ def test_the_protocol_file_alone_reproduces_the_run(tmp_path):
     negative = text.replace(",set,X1p,", ",set,X1p,-", 1)
     with pytest.raises(DsdcrnError, match="cannot be done"):
         read_protocol(negative, "protocol.csv")
+
+
+def test_overlapping_phases_are_refused_in_one_line():
+    from dsdcrn.errors import DsdcrnError
+    from dsdcrn.neural.experiment import make_model
+    from dsdcrn.neural.tasks import load_task
+
+    model, _ = make_model(load_task("and"), "kang-kim", seed=0)
+    with pytest.raises(DsdcrnError, match="share reaction") as err:
+        compile_network(model.network_)
+    assert "\n" not in str(err.value)
