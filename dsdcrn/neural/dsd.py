@@ -327,7 +327,7 @@ class DSDMachine:
         self.rtol, self.atol, self.max_seconds = rtol, atol, max_seconds
         self._start = time.monotonic()
         self._modules = species_modules(e)
-        self._models: dict[str, MassAction] = {}
+        self._models: dict[str, tuple[MassAction, np.ndarray]] = {}
         counts = {n: Counter(v) for n, v in compiled.interpretation.items() if v}
         self.carriers: dict[str, list[tuple[int, int]]] = {}
         for name, image in counts.items():
@@ -364,14 +364,17 @@ class DSDMachine:
             self.state[self.index[name]] = 0.0
         self.state[self.index[x]] = value * self.unit
 
-    def model(self, phase: str) -> MassAction:
-        """The mass-action model of ``phase``'s gates (built once, cached)."""
+    def model(self, phase: str) -> tuple[MassAction, np.ndarray]:
+        """The mass-action model of ``phase`` (built once, cached) over the species its
+        reactions touch, and their positions in :attr:`state` (the others stay put)."""
         if phase not in self._models:
             if phase not in self.compiled.numbers:
                 raise DsdcrnError(f"{self.network.name}: unknown phase {phase!r}")
             nums = self.compiled.numbers[phase]
-            active = _unblocked(self.compiled.enumerated, self._modules, nums)
-            self._models[phase] = MassAction([*active, *self.leaks], species=self.species)
+            reactions = [*_unblocked(self.compiled.enumerated, self._modules, nums), *self.leaks]
+            touched = list(dict.fromkeys(x for r in reactions for x in r.reactants + r.products))
+            idx = np.array([self.index[x] for x in touched], dtype=int)
+            self._models[phase] = (MassAction(reactions, species=touched), idx)
         return self._models[phase]
 
     # ---------------------------------------------------------------- running
@@ -401,7 +404,7 @@ class DSDMachine:
             self._set_free(x, v)
             self._note(n, "set", x, v * self.unit, "nM")
         if step.duration > 0:
-            model = self.model(step.phase)
+            model, idx = self.model(step.phase)
             t_end = float(step.duration) * self.compiled.tau_s(step.phase)
             if step.phase != self._gates_on:
                 self._note(n, "gates", step.phase)
@@ -413,7 +416,7 @@ class DSDMachine:
                 sol = solve_ivp(
                     lambda _t, y: model.rhs(y),
                     (0.0, t_end),
-                    self.state,
+                    self.state[idx],
                     method="BDF",
                     jac=lambda _t, y: model.jacobian(y),
                     t_eval=[t_end],
@@ -429,7 +432,7 @@ class DSDMachine:
                 model.deadline = None
             if not sol.success:
                 raise SimulationBoundError(f"{self.network.name}: simulation failed: {sol.message}")
-            self.state = np.clip(sol.y[:, -1], 0.0, None)
+            self.state[idx] = np.clip(sol.y[:, -1], 0.0, None)
         self.steps_run += 1
 
     # ---------------------------------------------------------------- reading
