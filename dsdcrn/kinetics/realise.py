@@ -208,6 +208,15 @@ def toehold_rates(
     return {n: toehold_rate(scheme, toehold, n, role) for n in lengths}
 
 
+def unimolecular_only(formal: CRN) -> frozenset[str]:
+    """Species that only unimolecular gates take (their gates are used up one per firing)."""
+    orders: dict[str, set[int]] = {}
+    for r in formal.reactions:
+        for x in r.reactants:
+            orders.setdefault(x, set()).add(len(r.reactants))
+    return frozenset(x for x, o in orders.items() if o == {1})
+
+
 def order_reactants(formal: CRN) -> dict[int, str]:
     """Which reactant each bimolecular join gate takes first, by formal reaction number,
     so that every species' toehold serves similar rates.
@@ -334,9 +343,7 @@ def _plans(
 
     demands = _demands(formal, unit_nM, first)
     if raise_gates is None:
-        raise_gates = frozenset(
-            x for x, roles in demands.items() if {r for r, _ in roles} == {"uni"}
-        )
+        raise_gates = unimolecular_only(formal)
     for step in range(-60, 181):
         tau = 10 ** (step / 20)
         plan, worst, level = {}, math.inf, 1.0
@@ -646,4 +653,5 @@ __all__ = [
     "realise_rates",
     "toehold_rate",
     "toehold_rates",
+    "unimolecular_only",
 ]

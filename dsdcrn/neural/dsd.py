@@ -50,6 +50,7 @@ from dsdcrn.kinetics.realise import (
     order_reactants,
     plan_toeholds,
     realise_rates,
+    unimolecular_only,
 )
 from dsdcrn.model.crn import CRN
 from dsdcrn.model.domains import DomainSystem
@@ -139,7 +140,7 @@ def _merged_plan(
     an earlier phase chose keeps its length in the later ones (which choose their tau
     around it)."""
     plan: dict[str, int] = {}
-    uni_only = _unimolecular_only(formal)
+    uni_only = unimolecular_only(formal)
     for phase, nums in numbers.items():
         local = {k: first[g] for k, g in enumerate(nums, start=1) if g in first}
         sub = _sub_crn(formal, nums, phase)
@@ -147,15 +148,6 @@ def _merged_plan(
             plan_toeholds(sub, scheme, unit_nM, opts, local, fixed=dict(plan), raise_gates=uni_only)
         )
     return plan
-
-
-def _unimolecular_only(formal: CRN) -> frozenset[str]:
-    """Species that only unimolecular gates take, in the whole circuit."""
-    orders: dict[str, set[int]] = {}
-    for r in formal.reactions:
-        for x in r.reactants:
-            orders.setdefault(x, set()).add(len(r.reactants))
-    return frozenset(x for x, o in orders.items() if o == {1})
 
 
 def species_modules(enumerated: Enumerated) -> dict[str, frozenset[int]]:
