@@ -17,6 +17,12 @@ CASES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Compiled circuits a test caches go to a folder of the test run, never the user's."""
+    monkeypatch.setenv("DSDCRN_CACHE", str(tmp_path_factory.getbasetemp() / "dsdcrn-cache"))
+
+
 @pytest.fixture(scope="session")
 def enumerated():
     """Enumerated soloveichik2010 implementation of each acceptance CRN, keyed by its text."""

@@ -162,11 +162,8 @@ def _train_dsd(args, overrides: dict) -> None:
     """``train --level dsd``: the formal circuit and its DSD circuit side by side."""
     from dsdcrn.neural.dsd import train_side_by_side
 
-    for flag, value in (("--protocol", args.protocol), ("--epochs", args.epochs)):
-        if value is not None:
-            raise DsdcrnError(
-                f"{flag} does not apply to --level dsd (one pass, the model's protocol)"
-            )
+    if args.protocol is not None:
+        raise DsdcrnError("--protocol does not apply to --level dsd (the model's own protocol)")
     if args.rate_noise or args.conc_noise:
         raise DsdcrnError("--rate-noise and --conc-noise do not apply to --level dsd")
     if args.output:
@@ -177,6 +174,10 @@ def _train_dsd(args, overrides: dict) -> None:
         scheme=args.scheme,
         seed=args.seed,
         n_train=args.n_train,
+        epochs=args.epochs or 1,
+        cache=not args.no_cache,
+        volume_uL=args.volume_uL,
+        stock_fold=args.stock_fold,
         replenish=args.replenish,
         leak_per_s=args.leak,
         max_seconds=args.max_seconds,
@@ -283,7 +284,9 @@ def add_train_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
     t.add_argument("--model", required=True, help=", ".join(MODELS))
     t.add_argument("--protocol", choices=PROTOCOLS, help="default: the model's own")
     t.add_argument("--seed", type=nonnegative_int, default=0)
-    t.add_argument("--epochs", type=positive_int, help="default: per task and model")
+    t.add_argument(
+        "--epochs", type=positive_int, help="default: per task and model (--level dsd: 1)"
+    )
     t.add_argument("--n-train", type=positive_int, help="cap the training set (digits: stratified)")
     t.add_argument(
         "--hidden", type=positive_int_list, help="kang-kim hidden layer sizes, e.g. 5 or 20"
@@ -314,6 +317,17 @@ def add_train_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
         help="formal: simulate the formal CRN; dsd: also compile it (modular enumeration, "
         "rates realised per phase) and train the DSD circuit side by side (one pass)",
     )
+    _add_dsd_arguments(t)
+    t.add_argument("--max-seconds", type=positive_float, help="wall-time budget (s)")
+    t.add_argument("-q", "--quiet", action="store_true", help="no per-epoch progress")
+    t.add_argument("-o", "--output", help="folder for curve.png, parameters.json, ...")
+    t.add_argument("--force", action="store_true", help="replace an earlier dsdcrn output at -o")
+    t.set_defaults(func=cmd_train)
+    return t
+
+
+def _add_dsd_arguments(t: argparse.ArgumentParser) -> None:
+    """The options of ``train --level dsd``."""
     t.add_argument("--scheme", default="soloveichik2010", help="--level dsd: translation scheme")
     t.add_argument(
         "--replenish",
@@ -330,12 +344,26 @@ def add_train_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
         help="--level dsd: first-order leak of every gate, /s (default 0; 1e-6 is the "
         "literature's, see dsdcrn.kinetics.leaks)",
     )
-    t.add_argument("--max-seconds", type=positive_float, help="wall-time budget (s)")
-    t.add_argument("-q", "--quiet", action="store_true", help="no per-epoch progress")
-    t.add_argument("-o", "--output", help="folder for curve.png, parameters.json, ...")
-    t.add_argument("--force", action="store_true", help="replace an earlier dsdcrn output at -o")
-    t.set_defaults(func=cmd_train)
-    return t
+    t.add_argument(
+        "--volume-uL",
+        type=positive_float,
+        metavar="V",
+        help="--level dsd: model the tube from V uL: each step's additions are one premix "
+        "that dilutes the tube (default: no volumes)",
+    )
+    t.add_argument(
+        "--stock-fold",
+        type=positive_float,
+        default=100.0,
+        metavar="F",
+        help="--level dsd with --volume-uL: stocks at F x the working concentrations",
+    )
+    t.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="--level dsd: compile afresh; by default a compiled circuit is kept in "
+        "$DSDCRN_CACHE (else ~/.cache/dsdcrn) for the next run with the same code",
+    )
 
 
 def add_noise_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -229,7 +229,9 @@ def order_reactants(formal: CRN) -> dict[int, str]:
     first on ties; a species with a unimolecular gate counts one decade against going
     first (that gate, at 50 nM or more, outruns a join's first step on the same toehold
     about 25-fold).  E.g. a fast rail cancellation ``Pm + Pp ->`` and a slow
-    ``Pm + X ->``: the slow one takes X first.
+    ``Pm + X ->``: the slow one takes X first.  On a tie, the reactant whose own slowest
+    reaction is nearest goes first (``EA + W ->`` at k = 1 takes W first when EA has a
+    reaction at k = 0.005 to come: EA's toehold can then open that one's gate).
     """
     first_of: dict[str, list[float]] = {}
     last_of: dict[str, list[float]] = {}
@@ -249,11 +251,19 @@ def order_reactants(formal: CRN) -> dict[int, str]:
         for i, r in enumerate(formal.reactions, start=1)
         if len(r.reactants) == 2 and r.reactants[0] != r.reactants[1] and r.rate > 0
     ]
+    slowest: dict[str, float] = {}  # each species' slowest bimolecular reaction
+    for _, r in bimolecular:
+        for x in r.reactants:
+            slowest[x] = min(slowest.get(x, math.inf), r.rate)
+
+    def cost(o: tuple[str, str], k: float) -> tuple[float, float]:
+        # on a tie, the reactant whose slowest reaction is nearest k goes first, so a
+        # species with slow reactions to come stays free to open their gates
+        return max(as_first(o[0], k), as_last(o[1], k)), round(math.log10(k / slowest[o[0]]), 9)
+
     for i, r in sorted(bimolecular, key=lambda ir: -ir[1].rate):
         a, b = r.reactants
-        x, y = min(
-            ((a, b), (b, a)), key=lambda o: max(as_first(o[0], r.rate), as_last(o[1], r.rate))
-        )
+        x, y = min(((a, b), (b, a)), key=lambda o: cost(o, r.rate))
         first_of.setdefault(x, []).append(r.rate)
         last_of.setdefault(y, []).append(r.rate)
         out[i] = x

@@ -84,6 +84,10 @@ KK_DEFAULTS: dict[str, dict[str, Any]] = {
     # epochs) and costs little, as the solver takes long steps once the pot has settled.
     "iris": dict(hidden=(5,), eta=0.002 / 3, t_sample=60.0, epochs=30),
     "digits": dict(hidden=(20,), eta=0.002, epochs=10),
+    # the Boolean truth tables with jitter, linearly separable: 2-2-1 (the DNA-level
+    # circuit's size); measured: 93-99% test accuracy after one epoch, 98-100% after two
+    "and-corners": dict(hidden=(2,), eta=0.005, epochs=2),
+    "or-corners": dict(hidden=(2,), eta=0.005, epochs=2),
 }
 
 

@@ -16,7 +16,7 @@ from dsdcrn.errors import DsdcrnError
 from dsdcrn.model.crn import Reaction
 from dsdcrn.options import UNIT_NM
 
-__all__ = ["NeuralCRN", "ReactionSet", "rail", "rails", "signed"]
+__all__ = ["NeuralCRN", "ReactionSet", "catalysed", "rail", "rails", "signed"]
 
 #: Suffixes of the positive and negative rail.
 PLUS, MINUS = "p", "m"
@@ -198,3 +198,40 @@ class NeuralCRN:
             for i, r in enumerate(self.reactions)
         ]
         return replace(self, reactions=new, initial=dict(self.initial), meta=dict(self.meta))
+
+
+#: Catalyst species of :func:`catalysed`, one per unimolecular reaction (its number).
+CATALYST = "Kcat{}"
+
+
+def catalysed(network: NeuralCRN) -> NeuralCRN:
+    """``network`` with every unimolecular reaction ``X -> P`` of rate k made
+    bimolecular, ``X + K -> P + K`` at k, K a catalyst of its own held at 1 formal unit:
+    the same ODEs, and a circuit DNA can realise.
+
+    A species that decays (``X ->``, a unimolecular gate used up one per firing) and
+    also reacts with another at a similar formal rate cannot be realised with one
+    toehold: its decay gate, used up at the sample's flux, must be far more concentrated
+    than the signals it meets, so its toehold would have to be slower than the
+    bimolecular reaction needs (Kang-Kim's one pot: every signal decays at k = 1 while
+    it meets others at k = 1).  Made bimolecular, the decay is a join gate whose knobs
+    (join and buffer concentrations) set its rate while the join is the reservoir used
+    up, and X's toehold serves join gates only; the catalyst, whose toehold serves this
+    one reaction, takes the role X's toehold cannot (:func:`dsdcrn.kinetics.realise.
+    order_reactants` puts it first).  One catalyst a reaction: a catalyst opening many
+    join gates would be held in all of them.
+    """
+    reactions, initial = [], dict(network.initial)
+    for i, r in enumerate(network.reactions, start=1):
+        if len(r.reactants) == 1 and r.rate > 0:
+            k = CATALYST.format(i)
+            r = Reaction(r.reactants + (k,), r.products + (k,), r.rate, r.line)
+            initial[k] = 1.0
+        reactions.append(r)
+    return replace(
+        network,
+        name=network.name + "-catalysed",
+        reactions=reactions,
+        initial=initial,
+        meta=dict(network.meta, catalysed=True),
+    )

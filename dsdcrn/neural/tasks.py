@@ -172,28 +172,31 @@ def _logic(name: str, rng, n_train: int, n_test: int) -> Task:
 CORNER_JITTER = 0.1
 
 
-def _corners(rng, n_train: int, n_test: int) -> Task:
-    """The XOR truth table with jittered inputs: each sample is a corner of [0, 1]² plus
-    N(0, 0.1²) per coordinate (clipped at 0), labelled by the corner's XOR."""
+def _corners(name: str, rng, n_train: int, n_test: int) -> Task:
+    """A Boolean truth table with jittered inputs: each sample is a corner of [0, 1]²
+    (the four in turn, shuffled) plus N(0, 0.1²) per coordinate (clipped at 0), labelled
+    by the corner's XOR, AND or OR (``name`` is ``xor-corners``, ``and-corners``...)."""
+    op = name.split("-")[0]
+    gate = {"xor": np.logical_xor, "and": np.logical_and, "or": np.logical_or}[op]
 
     def draw(n: int) -> tuple[np.ndarray, np.ndarray]:
         corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
         which = rng.permutation(np.arange(n) % 4)
         X = np.clip(corners[which] + rng.normal(0, CORNER_JITTER, (n, 2)), 0.0, None)
-        return X, np.logical_xor(*corners[which].T.astype(bool)).astype(float)
+        return X, gate(*corners[which].T.astype(bool)).astype(float)
 
     X_train, y_train = draw(n_train)
     X_test, y_test = draw(n_test)
     return Task(
-        "xor-corners",
+        name,
         "binary",
         X_train,
         y_train,
         X_test,
         y_test,
         description=(
-            f"XOR truth table, inputs at the corners of [0, 1]² + N(0, {CORNER_JITTER}²) "
-            f"jitter, {n_train} train / {n_test} test"
+            f"{op.upper()} truth table, inputs at the corners of [0, 1]² + "
+            f"N(0, {CORNER_JITTER}²) jitter, {n_train} train / {n_test} test"
         ),
     )
 
@@ -244,6 +247,8 @@ TASKS = {
     "sine": "nonlinear regression y = sin x1 + x2² + noise",
     "xor": "XOR of (x1 > 0.5, x2 > 0.5), x uniform on [0, 1]² (the reference's; 100 / 30)",
     "xor-corners": "XOR truth table with N(0, 0.1²) input jitter (100 train / 100 test)",
+    "and-corners": "AND truth table with N(0, 0.1²) input jitter (100 train / 100 test)",
+    "or-corners": "OR truth table with N(0, 0.1²) input jitter (100 train / 100 test)",
     "and": "AND on [0, 1]²",
     "or": "OR on [0, 1]²",
     "iris": "Iris, 3 classes (scikit-learn)",
@@ -270,8 +275,8 @@ def load_task(name: str, seed: int = 0, n_train: int | None = None) -> Task:
         return _regression(name, rng, n_train or 100, 50)
     if name in ("xor", "and", "or"):
         return _logic(name, rng, n_train or 100, 30)
-    if name == "xor-corners":
-        return _corners(rng, n_train or 100, 100)
+    if name.endswith("-corners"):
+        return _corners(name, rng, n_train or 100, 100)
     if name == "iris":
         return _iris(rng)
     return _digits(rng, n_train)

@@ -17,7 +17,7 @@ import numpy as np
 
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.neural import kang_kim, nagipogu_reif
-from dsdcrn.neural.network import NeuralCRN, rail, signed
+from dsdcrn.neural.network import NeuralCRN, catalysed, rail, signed
 from dsdcrn.neural.protocol import Machine, Step
 
 __all__ = ["KangKimModel", "NagipoguReifModel", "PROTOCOLS", "perturb_rates"]
@@ -196,8 +196,10 @@ class KangKimModel(_Base):
     ``t_sample``.  ``predict`` runs the inference phase (forward pass only) for
     ``t_eval`` from the current state, one sample at a time.  ``updates``, ``k_rail``
     and ``k_route`` choose the training reactions and the fast rate constants
-    (:func:`dsdcrn.neural.kang_kim.build`); the stiff circuits are integrated by BDF
-    with the sparse Jacobian.
+    (:func:`dsdcrn.neural.kang_kim.build`); ``catalysed`` gives every unimolecular
+    reaction a catalyst (:func:`dsdcrn.neural.network.catalysed`: the same ODEs, the
+    form a DNA circuit realises); the stiff circuits are integrated by BDF with the
+    sparse Jacobian.
     """
 
     layers: Sequence[int] = (2, 5, 1)
@@ -212,6 +214,7 @@ class KangKimModel(_Base):
     t_sample: float = 20.0
     t_settle: float = 20.0
     t_eval: float = 30.0
+    catalysed: bool = False
 
     def __post_init__(self) -> None:
         if self.protocol_name not in PROTOCOLS:
@@ -233,6 +236,8 @@ class KangKimModel(_Base):
             k_route=self.k_route,
             seed=self.seed,
         )
+        if self.catalysed:
+            net = catalysed(net)
         fast = max(self.k_rail, self.k_route if self.updates == "routed" else 0.0)
         stiff = self.activation == "relu" or fast > 10
         # BDF with the sparse Jacobian: on these circuits 2-10x faster than LSODA's dense

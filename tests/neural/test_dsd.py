@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dsdcrn.neural.dsd import _unblocked, compile_network, species_modules, use_dsd
+from dsdcrn.neural.dsd import (
+    _unblocked,
+    compile_network,
+    protocol_csv,
+    species_modules,
+    use_dsd,
+)
 from dsdcrn.neural.protocol import Step
 from dsdcrn.neural.training import NagipoguReifModel
 
@@ -79,7 +85,7 @@ def test_one_training_sample_moves_theta_like_the_formal_circuit(compiled):
 
 
 def test_reset_empties_the_carriers_and_injection_sets_the_free_strand(compiled):
-    _, dsd = models(compiled)
+    _, dsd = models(compiled, replenish=0)
     m = dsd.machine_
     m.apply(Step("feedforward", 0.5, inject={"X1p": 0.8, "Z1p": 0.8}))
     assert m.conc("Z1p") > 0.8
@@ -89,7 +95,8 @@ def test_reset_empties_the_carriers_and_injection_sets_the_free_strand(compiled)
     m.apply(Step("readout", 0.0, inject={"X1p": 0.3}))
     assert m.conc("X1p") == pytest.approx(0.3, abs=1e-3)  # + what a mid-reaction gate kept
     assert m.state[m.index["X1p"]] == pytest.approx(0.3 * compiled.unit_nM)
-    # fuels: loaded once, topped up on request
+    # fuels: loaded once, topped up on request; each injection started a sample
+    assert m.samples == 3
     used = min(m.fuel_left().values())
     assert used < 1.0
     m.top_up()
@@ -114,15 +121,15 @@ def test_train_level_dsd_writes_both_runs_side_by_side(tmp_path, capsys):
     theta0 = result["theta0"]["P1"]
     # both learn in the same direction (y = 2x from θ0 = 0.126)
     assert row["formal P1"] > theta0 and row["dsd P1"] > theta0
-    assert (out / "samples.csv").read_text().startswith("sample,formal P1,dsd P1")
+    assert (out / "samples.csv").read_text().startswith("sample,epoch,formal P1,dsd P1")
     assert (out / "samples.png").stat().st_size > 0
 
 
 @pytest.mark.parametrize(
     "extra, words",
     [
-        (["--model", "kang-kim"], "runs model nagipogu-reif only"),
-        (["--model", "nagipogu-reif", "--epochs", "2"], "--epochs does not apply"),
+        (["--model", "kang-kim-sigmoid"], "runs the models nagipogu-reif, kang-kim"),
+        (["--model", "nagipogu-reif", "--protocol", "phased"], "--protocol does not apply"),
         (["--model", "nagipogu-reif", "--rate-noise", "0.1"], "do not apply to --level dsd"),
     ],
 )
@@ -206,12 +213,114 @@ def test_the_protocol_file_alone_reproduces_the_run(tmp_path):
         read_protocol(negative, "protocol.csv")
 
 
-def test_overlapping_phases_are_refused_in_one_line():
-    from dsdcrn.errors import DsdcrnError
-    from dsdcrn.neural.experiment import make_model
+def test_phase_groups_realise_disjoint_phases_apart_and_nested_ones_together():
+    from dsdcrn.neural.dsd import phase_groups
+
+    # Nagipogu-Reif: disjoint phases, each its own realisation; "all" is never run
+    nr = {"feedforward": [1, 2], "update": [3], "all": [1, 2, 3]}
+    assert phase_groups(nr) == {"feedforward": "feedforward", "update": "update"}
+    # Kang-Kim: one pot, the smaller phases run at the pot's realisation
+    kk = {"inference": [1], "settle": [1, 2], "all": [1, 2, 3]}
+    assert phase_groups(kk) == {"inference": "all", "settle": "all", "all": "all"}
+    assert phase_groups({"a": [1, 2], "b": [2, 3], "all": [1, 2, 3]})["b"] == "all"
+
+
+def test_catalysed_network_runs_the_same_odes_without_unimolecular_reactions():
+    """Every unimolecular reaction gets a catalyst of its own held at 1 formal unit:
+    no unimolecular reaction is left and a Kang-Kim sample ends in the same state."""
+    from dsdcrn.neural import kang_kim
+    from dsdcrn.neural.network import catalysed
+    from dsdcrn.neural.protocol import Machine, Step
+
+    net = kang_kim.build((2, 2, 1), k_rail=1.0, k_route=1.0)
+    cat = catalysed(net)
+    uni = [r for r in net.reactions if len(r.reactants) == 1]
+    assert uni and not [r for r in cat.reactions if len(r.reactants) == 1]
+    catalysts = [x for x in cat.initial if x.startswith("Kcat")]
+    assert len(catalysts) == len(uni)
+    for k in catalysts:  # each opens one gate and comes back
+        used = [r for r in cat.reactions if k in r.reactants]
+        assert len(used) == 1 and k in used[0].products
+    step = Step("all", 20.0, inject={"X1": 1.0, "X2": 0.9, "Y1": 1.0})
+    a, b = Machine(net), Machine(cat)
+    a.apply(step)
+    b.apply(step)
+    assert a.values(net.species) == pytest.approx(b.values(net.species), abs=1e-6)
+    assert max(abs(b.conc(k) - 1.0) for k in catalysts) < 1e-9
+
+
+def test_corner_tasks_label_the_truth_table():
     from dsdcrn.neural.tasks import load_task
 
-    model, _ = make_model(load_task("and"), "kang-kim", seed=0)
-    with pytest.raises(DsdcrnError, match="share reaction") as err:
-        compile_network(model.network_)
+    t = load_task("and-corners", seed=3)
+    corner = np.round(np.clip(t.X_train, 0, 1))
+    assert (t.y_train == (corner[:, 0] * corner[:, 1])).mean() > 0.95  # jitter blurs a few
+    assert t.y_train.mean() == pytest.approx(0.25, abs=0.02)
+    o = load_task("or-corners", seed=3)
+    assert o.y_train.mean() == pytest.approx(0.75, abs=0.02)
+
+
+def test_a_fuel_used_up_within_the_first_sample_is_one_line(compiled):
+    import copy
+
+    from dsdcrn.errors import DsdcrnError
+
+    poor = copy.deepcopy(compiled)
+    for s in poor.enumerated.by_role("fuel"):
+        s.concentration_nM *= 0.002
+    dsd = NagipoguReifModel(**KW)
+    dsd.network_ = poor.network
+    use_dsd(dsd, poor, replenish=1)
+    with pytest.raises(DsdcrnError, match="within the first sample") as err:
+        dsd.partial_fit(np.array([0.8]), np.array([1.6]))
     assert "\n" not in str(err.value)
+
+
+def test_compiled_circuit_is_cached_between_runs(compiled, tmp_path, monkeypatch):
+    """The second run loads what the first compiled (no compile), and a change to the
+    network or the options is another entry."""
+    from dsdcrn.neural import dsd
+
+    calls = []
+    monkeypatch.setattr(dsd, "compile_network", lambda *a, **k: calls.append(a) or compiled)
+    net = compiled.network
+    one, hit1 = dsd.compile_cached(net, folder=tmp_path)
+    two, hit2 = dsd.compile_cached(net, folder=tmp_path)
+    assert (hit1, hit2) == (False, True) and len(calls) == 1
+    assert two.network is net and two.tau_s("update") == one.tau_s("update")
+    assert len(two.enumerated.reactions) == len(compiled.enumerated.reactions)
+    _, hit3 = dsd.compile_cached(net, unit_nM=20.0, folder=tmp_path)
+    assert not hit3 and len(calls) == 2 and len(list(tmp_path.iterdir())) == 2
+    (next(tmp_path.iterdir())).write_bytes(b"not a pickle")  # unreadable: compiled again
+    dsd.compile_cached(net, folder=tmp_path)
+    dsd.compile_cached(net, unit_nM=20.0, folder=tmp_path)
+    assert len(calls) == 3
+
+
+def test_volumes_dilute_the_tube_and_the_protocol_file_reproduces_them(compiled):
+    """With a 50 uL tube and 100x stocks, each sample's premix (the top-up and the
+    inputs) adds 50/99 uL and dilutes the learnt parameter; replaying the protocol's
+    rows (volumes included) gives the same parameter and volume."""
+    from dsdcrn.errors import DsdcrnError
+    from dsdcrn.neural.dsd import read_protocol, replay
+
+    plain, wet = NagipoguReifModel(**KW), NagipoguReifModel(**KW)
+    for m, vol in ((plain, None), (wet, 50.0)):
+        m.network_ = compiled.network
+        use_dsd(m, compiled, replenish=1, volume_uL=vol, stock_fold=100.0)
+        for x in (0.8, -0.5, 0.3):
+            m.partial_fit(np.array([x]), np.array([2 * x]))
+    machine = wet.machine_
+    premixes = [r for r in machine.log if r["action"] == "add"]
+    assert len(premixes) == 3  # one a sample
+    assert machine.volume_uL == pytest.approx(50.0 * (100 / 99) ** 3)
+    assert wet.parameters()["P1"] != pytest.approx(plain.parameters()["P1"], rel=1e-4)
+    rows = read_protocol(protocol_csv(machine.log), "protocol.csv")
+    again = replay(compiled, rows)
+    assert again.volume_uL == pytest.approx(machine.volume_uL)
+    assert again.value("P1") == pytest.approx(wet.parameters()["P1"], rel=1e-6)
+    small = NagipoguReifModel(**KW)
+    small.network_ = compiled.network
+    use_dsd(small, compiled, volume_uL=50.0, max_volume_uL=50.4)
+    with pytest.raises(DsdcrnError, match="would fill the tube to 50.51 uL"):
+        small.partial_fit(np.array([0.8]), np.array([1.6]))
