@@ -6,18 +6,21 @@ Trains the Nagipogu-Reif d = 1 circuit with first-order training on task ``line`
 protocol phase, fuels topped up every sample) and prints the compile time, the seconds
 per sample of each and their ratio (goal: at most 5x), and the parameter gap.  The
 formal machine integrates with LSODA and a dense Jacobian, the DSD machine (947
-species) with BDF and the sparse one.
+species) with BDF and the sparse one.  Then the compiled circuit's cache
+(:func:`dsdcrn.neural.dsd.compile_cached`): a compile into an empty folder against a
+load from it.
 
     python benchmarks/bench_dsd_training.py
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
 
 import numpy as np
 
-from dsdcrn.neural.dsd import train_side_by_side
+from dsdcrn.neural.dsd import compile_cached, train_side_by_side
 
 
 def main() -> None:
@@ -39,6 +42,17 @@ def main() -> None:
         f"{last['dsd P1']:.4f} (theta0 {res.theta0['P1']:.4f}); gap {res.gap():.3f} (goal <= 0.10)"
     )
     print(f"test mse: formal {res.test_formal:.4f}, DSD {res.test_dsd:.4f}")
+    with tempfile.TemporaryDirectory() as folder:
+        t0 = time.perf_counter()
+        compile_cached(res.network.network, folder=folder)
+        t1 = time.perf_counter()
+        _, hit = compile_cached(res.network.network, folder=folder)
+        t2 = time.perf_counter()
+    assert hit
+    print(
+        f"compiled circuit: {t1 - t0:.1f} s to compile, {t2 - t1:.2f} s from the cache "
+        f"({(t1 - t0) / (t2 - t1):.0f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -376,7 +376,9 @@ class DSDMachine:
     Parameters
     ----------
     compiled : the compiled, realised network.
-    rtol, atol : solver tolerances (``atol`` in nM).
+    rtol, atol : solver tolerances (``atol`` in nM).  The defaults change a trained
+        parameter by 2e-5 of itself against 1e-6 and 1e-6 nM (ten samples of ``line``)
+        and take half the time.
     max_seconds : wall-time budget for all steps (s), or None.
     replenish : every this many samples (a step with a reset or an injection starts
         one) every fuel is topped up to its loaded concentration, a lab action; 0:
@@ -395,8 +397,8 @@ class DSDMachine:
         self,
         compiled: CompiledNetwork,
         *,
-        rtol: float = 1e-6,
-        atol: float = 1e-6,
+        rtol: float = 1e-4,
+        atol: float = 1e-4,
         max_seconds: float | None = None,
         replenish: int = 0,
         leak_per_s: float = 0.0,
