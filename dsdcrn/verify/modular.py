@@ -152,12 +152,18 @@ def canonical_problem(job: Problem, enum: Enumerated) -> tuple[Any, dict, dict]:
             fmap.setdefault(x, f"F{len(fmap) + 1}")
     for x in list(formals) + sorted({f for v in inter.values() for f in v}):
         fmap.setdefault(x, f"F{len(fmap) + 1}")
+    # ties are broken by shape (strand lengths and pairing) and last by name, never by
+    # the order of a set of strings, which changes from process to process (the
+    # distinct checks of one circuit were 29, 30 or 32 from run to run, issue 17)
     names = sorted(
         {x for r in icrn for x in r[0] + r[1]},
         key=lambda s: (
             [fmap.get(f, f) for f in inter.get(s, ["~"])],
             enum.species[s].role,
             len(enum.species[s].kernel),
+            [len(st) for st in enum.species[s].strands],
+            enum.species[s].structure,
+            s,
         ),
     )
     dmap: dict[str, str] = {}
