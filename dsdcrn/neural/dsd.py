@@ -9,8 +9,8 @@ concentrations), else once for the whole pot (Kang-Kim's one pot, whose smaller 
 only block some gates; :func:`phase_groups`).  A species' toehold is shared by the
 gates of every phase; the toehold plans of the phases are merged, each keeping the
 lengths an earlier one chose.  :func:`compile_cached` keeps a compiled circuit between
-runs.  Kang-Kim networks are compiled in their catalysed form
-(:func:`dsdcrn.neural.network.catalysed`).
+runs.  :func:`train_side_by_side` runs the Kang-Kim models in their catalysed form
+(:data:`KK_DSD`, :func:`dsdcrn.neural.network.catalysed`).
 
 :class:`DSDMachine` runs the same :class:`~dsdcrn.neural.protocol.Step` list as the
 formal :class:`~dsdcrn.neural.protocol.Machine`, with the same reading methods, on the
