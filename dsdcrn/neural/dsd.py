@@ -49,6 +49,7 @@ from scipy.integrate import solve_ivp
 from dsdcrn.compile.translate import compile_crn, load_scheme
 from dsdcrn.enumerate.peppercorn import Enumerated
 from dsdcrn.errors import DsdcrnError, SimulationBoundError
+from dsdcrn.io import write_atomic
 from dsdcrn.kinetics.massaction import DeadlinePassed, MassAction
 from dsdcrn.kinetics.realise import (
     Realisation,
@@ -329,11 +330,7 @@ def compile_cached(
             pass
     out = compile_network(network, scheme, unit_nM, options, jobs, plan_options=plan_options)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(out, fh)
-        tmp.replace(path)
+        write_atomic(path, pickle.dumps(out))
     except OSError:
         pass  # a read-only cache only costs the next run its compile
     return out, False
@@ -416,7 +413,7 @@ class DSDMachine:
         self.compiled = compiled
         self.leaks = find_leaks(compiled.enumerated, leak_per_s).reactions
         self.replenish = int(replenish)
-        self.samples = 0  # steps with a reset: each starts a sample
+        self.samples = 0  # steps with a reset or an injection: each starts a sample
         self.network = compiled.network
         e = compiled.enumerated
         self.species = list(e.species)
@@ -500,7 +497,7 @@ class DSDMachine:
         if step.duration > 0:
             self._wait(n, step)
             if self.samples <= 1:
-                self._check_first_sample(step)
+                self._check_first_sample(n, step)
         self.steps_run += 1
 
     def _start_sample(self, n: int, step: Step, top_up: bool) -> None:
@@ -570,7 +567,7 @@ class DSDMachine:
         self.volume_uL += added
         self._note(step, "add", "premix", added, "uL")
 
-    def _check_first_sample(self, step: Step) -> None:
+    def _check_first_sample(self, n: int, step: Step) -> None:
         """A fuel used up before the first sample ends: no load could train anything."""
         left = self.fuel_left()
         name = min(left, key=left.get, default=None)
@@ -578,7 +575,7 @@ class DSDMachine:
             raise DsdcrnError(
                 f"{self.network.name}: fuel {name} is down to {left[name]:.1%} of its "
                 f"{self.compiled.enumerated.species[name].concentration_nM:g} nM within the "
-                f"first sample (protocol step {self.steps_run + 1}, phase {step.phase}); "
+                f"first sample (protocol step {n}, phase {step.phase}); "
                 "one load of fuel cannot carry one sample: raise the fuels "
                 "(RealiseOptions.max_fuel_nM) or shorten the protocol"
             )
@@ -768,8 +765,9 @@ class SideBySide:
     """A training run of the formal circuit and of its DSD circuit on the same samples.
 
     ``rows`` hold, per sample, every trainable parameter of both (``formal <name>``,
-    ``dsd <name>``, formal units) and the seconds each took; ``test_formal`` and
-    ``test_dsd`` the task's metric on its test set at the end.
+    ``dsd <name>``, formal units) and the seconds each took; ``curve`` the task's metric
+    of both on its test set after each epoch (:attr:`test_formal`, :attr:`test_dsd`: at
+    the end).
     """
 
     task: str
@@ -778,8 +776,7 @@ class SideBySide:
     metric: str
     theta0: dict[str, float]
     rows: list[dict[str, float]]
-    test_formal: float
-    test_dsd: float
+    curve: list[dict[str, float]]
     compiled: str
     lowest_fuels: list[tuple[str, float]]
     replenish: int
@@ -787,7 +784,14 @@ class SideBySide:
     samples_per_load: tuple[float, str] = (float("nan"), "")
     protocol: list[dict] = field(default_factory=list)  # the DSD run's lab actions
     network: CompiledNetwork | None = field(default=None, repr=False)
-    curve: list[dict[str, float]] = field(default_factory=list)  # test metric per epoch
+
+    @property
+    def test_formal(self) -> float:
+        return self.curve[-1][f"test {self.metric} formal"]
+
+    @property
+    def test_dsd(self) -> float:
+        return self.curve[-1][f"test {self.metric} dsd"]
 
     def gap(self) -> float:
         """Largest |θ_DSD - θ_formal| / |θ_formal - θ₀| over the parameters, at the end."""
@@ -994,8 +998,7 @@ def train_side_by_side(
         t.metric,
         theta0,
         rows,
-        curve[-1][f"test {t.metric} formal"],
-        curve[-1][f"test {t.metric} dsd"],
+        curve,
         compiled.summary(),
         [(n, round(v, 4)) for n, v in fuels],
         replenish,
@@ -1003,5 +1006,4 @@ def train_side_by_side(
         per_load,
         log,
         compiled,
-        curve,
     )

@@ -218,7 +218,7 @@ def catalysed(network: NeuralCRN) -> NeuralCRN:
     (join and buffer concentrations) set its rate while the join is the reservoir used
     up, and X's toehold serves join gates only; the catalyst, whose toehold serves this
     one reaction, takes the role X's toehold cannot (:func:`dsdcrn.kinetics.realise.
-    order_reactants` puts it first).  One catalyst a reaction: a catalyst opening many
+    order_reactants` puts it first on a tie).  One catalyst a reaction: a catalyst opening many
     join gates would be held in all of them.
     """
     reactions, initial = [], dict(network.initial)
@@ -233,5 +233,5 @@ def catalysed(network: NeuralCRN) -> NeuralCRN:
         name=network.name + "-catalysed",
         reactions=reactions,
         initial=initial,
-        meta=dict(network.meta, catalysed=True),
+        meta=dict(network.meta),
     )
