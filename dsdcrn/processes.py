@@ -35,6 +35,33 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx, initializer=gc.freeze)
 
 
+_SHARED: dict[int, ProcessPoolExecutor] = {}
+
+
+def shared_pool(workers: int) -> ProcessPoolExecutor:
+    """This process's pool of ``workers`` processes for modular enumeration and
+    verification, made on first use and kept for the next stage.
+
+    Its workers are forked once, while the process is still small (before any
+    enumeration's results exist), so the later stages' jobs neither copy nor scan the
+    large heap the main process builds (Kang-Kim 64-20-10: workers forked at the
+    verification stage each showed the parent's 750 MB; issue 17)."""
+    pool = _SHARED.get(workers)
+    if pool is None or getattr(pool, "_broken", False) or getattr(pool, "_shutdown_thread", False):
+        pool = _SHARED[workers] = process_pool(workers)
+    return pool
+
+
+def discard_pool(pool: ProcessPoolExecutor) -> None:
+    """Kill ``pool``'s workers at once (a time-out) and forget it as a shared pool."""
+    for k, p in list(_SHARED.items()):
+        if p is pool:
+            del _SHARED[k]
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _child(conn, func: Callable, args: tuple, kwargs: dict) -> None:
     gc.freeze()
     try:

@@ -2,10 +2,13 @@
 ``compare`` share.
 
 With ``modular`` the system is enumerated one formal reaction at a time
-(:func:`dsdcrn.enumerate.modular.enumerate_modular`, ``jobs`` processes, each gate shape once
-unless ``shape_cache`` is off) and CRN bisimulation is the modular check of Johnson,
-Dong & Winfree 2019 (:func:`dsdcrn.verify.modular.verify_modular`); the other methods asked
-for run on the combined implementation CRN.
+(:func:`dsdcrn.enumerate.modular.enumerate_modular`, ``jobs`` processes, each gate
+shape once unless ``shape_cache`` is off; the history variants' renamed copies only
+with ``module_copies``, which kinetics needs and verification does not), and every
+method is checked module by module: CRN bisimulation with the modularity condition of
+Johnson, Dong & Winfree 2019 (:func:`dsdcrn.verify.modular.verify_modular`), pathway
+decomposition and the integrated hybrid notion by each module's formal basis
+(:func:`dsdcrn.verify.modular_pathways.verify_pathways_modular`).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def enumerate_checked(
         opts.enumeration,
         jobs=opts.jobs,
         cache=opts.shape_cache,
+        copies=opts.module_copies,
         progress=progress,
         on_progress=on_progress,
     )
@@ -109,9 +113,25 @@ def verify_checked(
         if ok:
             modular_result.interpretation = _combined(enumerated, verdicts)
         methods = tuple(m for m in methods if m != "crn-bisimulation")
+    pathway_results = []
+    if mod is not None:
+        from dsdcrn.verify.modular_pathways import PATHWAY_METHODS, verify_pathways_modular
+
+        for m in (m for m in methods if m in PATHWAY_METHODS):
+            pathway_results.append(
+                verify_pathways_modular(
+                    spec,
+                    mod,
+                    m,
+                    jobs=opts.jobs,
+                    timeout_s=opts.timeout_s,
+                    copies=opts.module_copies,
+                    on_progress=on_progress,
+                )
+            )
+        methods = tuple(m for m in methods if m not in PATHWAY_METHODS)
     v = verify(spec, enumerated, methods, opts.timeout_s)
-    if modular_result is not None:
-        v.results.insert(0, modular_result)
+    v.results[:0] = [r for r in [modular_result, *pathway_results] if r is not None]
     return v, verdicts
 
 

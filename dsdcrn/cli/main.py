@@ -414,10 +414,9 @@ def cmd_enumerate(args) -> None:
     from dsdcrn.stages import enumerate_checked
 
     _, system = _compiled(args)
-    _emit(
-        enumerate_checked(system, _check_options(args), True, terminal_bar())[0].to_pil(),
-        args.output,
-    )
+    opts = _check_options(args)
+    opts.module_copies = not args.no_variant_copies  # the full listing by default
+    _emit(enumerate_checked(system, opts, True, terminal_bar())[0].to_pil(), args.output)
 
 
 def cmd_verify(args) -> None:
@@ -672,6 +671,13 @@ def _add_stages(sub) -> None:
     e = sub.add_parser("enumerate", help="compile and enumerate with peppercorn")
     _crn_args(e)
     e.add_argument("-o", "--output", help="enumerated PIL file (default: stdout)")
+    e.add_argument(
+        "--no-variant-copies",
+        action="store_true",
+        help="with --modular: list each module as enumerated, without the renamed copy of "
+        "it for every history variant of its inputs (what verification checks; the "
+        "copies grow with variants x consumers)",
+    )
     _enum_args(e)
     e.set_defaults(func=cmd_enumerate)
 

@@ -1,19 +1,21 @@
 """Independent jobs on a :class:`concurrent.futures.Executor`, bounded in wall-clock time.
 
 Modular enumeration and modular verification submit their shapes and module checks
-here: by default to a process pool of ``jobs`` workers (forked), or to any executor the
-caller passes (e.g. Dask's ``distributed.Client(...).get_executor()``).
+here: by default to this process's shared pool of ``jobs`` workers
+(:func:`dsdcrn.processes.shared_pool`, forked while the process is small and reused by
+every stage), or to any executor the caller passes (e.g. Dask's
+``distributed.Client(...).get_executor()``).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from dsdcrn.errors import EnumerationLimitError
-from dsdcrn.processes import process_pool
+from dsdcrn.processes import discard_pool, shared_pool
 from dsdcrn.progress import Progress, report
 
 __all__ = ["JobRunner"]
@@ -24,8 +26,8 @@ class JobRunner:
 
     Parameters
     ----------
-    executor : the caller's executor, or None for a process pool of ``jobs`` workers
-        (owned, and shut down by :meth:`close`).
+    executor : the caller's executor, or None for the shared pool of ``jobs`` workers
+        (killed by :meth:`close` after a time-out).
     jobs : worker processes of the default pool.
     deadline : :func:`time.monotonic` time (s) by which every job must have answered.
     what : what the jobs are, for the time-out message and progress reports.
@@ -41,7 +43,7 @@ class JobRunner:
         progress: Progress | None = None,
     ):
         self.own = executor is None
-        self.executor = executor or process_pool(jobs)
+        self.executor = executor or shared_pool(jobs)
         self.deadline, self.what, self.progress = deadline, what, progress
 
     def map(self, func: Callable, items: list) -> list:
@@ -55,6 +57,8 @@ class JobRunner:
         for f in futures:
             left = self.deadline - time.monotonic()
             try:
+                if left <= 0 and not f.done():
+                    raise FutureTimeout
                 out.append(f.result(timeout=max(left, 0.001)))
                 report(self.progress, self.what, len(out), len(futures))
             except FutureTimeout:
@@ -66,11 +70,7 @@ class JobRunner:
         return out
 
     def close(self, kill: bool = False) -> None:
-        """Shut the owned pool down (``kill``: its workers at once); a caller's
-        executor is left alone."""
-        if not self.own:
-            return
-        if kill and isinstance(self.executor, ProcessPoolExecutor):
-            for p in list(getattr(self.executor, "_processes", {}).values()):
-                p.kill()
-        self.executor.shutdown(wait=not kill, cancel_futures=True)
+        """With ``kill`` (a time-out), kill the shared pool's workers at once and drop
+        it; otherwise keep it for the next stage.  A caller's executor is left alone."""
+        if self.own and kill:
+            discard_pool(self.executor)

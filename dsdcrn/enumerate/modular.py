@@ -58,12 +58,12 @@ import time
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
-from dsdcrn.enumerate.crosstalk import PairChecker, crosstalk_pairs, free_signal
+from dsdcrn.enumerate.crosstalk import PairChecker, distinct_pairs, free_signal
 from dsdcrn.enumerate.gates import GateModule, merge_modules, module_inputs, modules_of
 from dsdcrn.enumerate.jobs import JobRunner
 from dsdcrn.enumerate.peppercorn import Enumerated, EnumerationOptions, _classify, _split
 from dsdcrn.enumerate.shapes import ModuleResult, ShapeEnumerator, canonical_complex
-from dsdcrn.enumerate.variants import SignalVariants, released_strands
+from dsdcrn.enumerate.variants import SignalVariants, released_strands, variant_groups
 from dsdcrn.errors import EnumerationLimitError
 from dsdcrn.model.crn import Reaction
 from dsdcrn.model.domains import DomainSystem, to_kernel
@@ -120,19 +120,33 @@ class ModularEnumeration:
 
 
 # --------------------------------------------------------------------------- combining
+def union(results: list[ModuleResult]) -> ModuleResult:
+    """One result of several jobs of one module: states and reactions without repeats,
+    counts summed."""
+    if len(results) == 1:
+        return results[0]
+    states: dict[str, list] = {}
+    reactions: dict[tuple, tuple] = {}
+    counts: dict[str, int] = {}
+    for res in results:
+        for sid, members in res.states.items():
+            states.setdefault(sid, members)
+        for rs, ps, k in res.reactions:
+            reactions.setdefault((tuple(sorted(rs)), tuple(sorted(ps))), (rs, ps, k))
+        for key, n in res.counts.items():
+            counts[key] = counts.get(key, 0) + n
+    return ModuleResult(states, list(reactions.values()), counts)
+
+
 def combined_raw(
     full: list[ModuleResult], results: list[ModuleResult], system: DomainSystem
 ) -> dict:
     """One raw result (as Peppercorn's) of the modules' results with copies (``full``):
     states and reactions without repeats, every complex of ``system`` resting on its own
     if no module has it, counts summed over the enumerated ``results``."""
-    states: dict[str, list] = {}
-    reactions: dict[tuple, tuple] = {}
-    for res in full:
-        for sid, members in res.states.items():
-            states.setdefault(sid, members)
-        for rs, ps, k in res.reactions:
-            reactions.setdefault((tuple(sorted(rs)), tuple(sorted(ps))), (rs, ps, k))
+    merged = union(full) if full else ModuleResult({}, [], {})
+    states = dict(merged.states)
+    reactions = {(tuple(sorted(r[0])), tuple(sorted(r[1]))): r for r in merged.reactions}
     for cx in system.complexes:  # signals no module consumes are resting on their own
         strands, st = canonical_complex(cx.strands, cx.structure)
         sid = to_kernel(strands, st)
@@ -234,9 +248,17 @@ class ModularEnumerator:
             log.info(msg)
 
     def enumerate(self, jobs: list[tuple[GateModule, Extra]]) -> list[ModuleResult]:
-        """Each (module, extra variants)'s result, by shape."""
+        """Each (module, extra variants)'s result, by shape: the union of its variant
+        groups' results (:func:`~dsdcrn.enumerate.variants.variant_groups`)."""
         by_name = self.variants.by_name
-        return self.shapes.enumerate([module_inputs(m, e, by_name) for m, e in jobs])
+        groups = [variant_groups(m, e) for m, e in jobs]
+        flat = [
+            module_inputs(m, g, by_name)
+            for (m, _), gs in zip(jobs, groups, strict=True)
+            for g in gs
+        ]
+        results = iter(self.shapes.enumerate(flat))
+        return [union([next(results) for _ in gs]) for gs in groups]
 
     def expanded(self, k: int) -> ModuleResult:
         """Module ``k``'s result with the variants' copies (as enumerated without them)."""
@@ -263,10 +285,28 @@ class ModularEnumerator:
                 f"appearing after {self.max_passes} passes"
             )
         self.passes += 1
-        self.say(f"  pass {self.passes}: new history variants of {', '.join(sorted(new))}")
+        names = sorted(new)
+        more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+        self.say(f"  pass {self.passes}: new history variants of {', '.join(names[:8])}{more}")
         formal_of = self.variants.formal_of
-        redo = [k for k, m in enumerate(self.modules) if any(formal_of[n] in new for n in m.inputs)]
-        new_extras = {k: self.variants.explicit_for(self.modules[k], self.own[k]) for k in redo}
+        self.redo_extras(
+            [k for k, m in enumerate(self.modules) if any(formal_of[n] in new for n in m.inputs)]
+        )
+
+    def copies_if_exposed(self) -> None:
+        """Without copies, the crosstalk check sees every copy's unpaired domains except
+        the variants' history domains: if any could pair with anything, make the copies."""
+        if self.copies or not self.variants.histories_exposed(self.full):
+            return
+        self.say("  history domains of variants could pair: adding the variants' copies")
+        self.copies = True
+        self.redo_extras(range(len(self.modules)))
+
+    def redo_extras(self, redo) -> None:
+        """Enumerate again the modules ``redo`` whose explicit variants changed; make
+        every one's copies again."""
+        explicit = self.variants.explicit_for
+        new_extras = {k: explicit(self.modules[k], self.own[k], self.copies) for k in redo}
         changed = [k for k in redo if new_extras[k] != self.extras[k]]
         for k in changed:
             self.extras[k] = new_extras[k]
@@ -277,21 +317,13 @@ class ModularEnumerator:
         for k in redo:
             self.full[k] = self.expanded(k)
 
-    def copies_if_exposed(self) -> None:
-        """Without copies, the crosstalk check sees every copy's unpaired domains except
-        the variants' history domains: if any could pair with anything, make the copies."""
-        if self.copies or not self.variants.histories_exposed(self.full):
-            return
-        self.say("  history domains of variants could pair: adding the variants' copies")
-        self.copies = True
-        self.full = [self.expanded(k) for k in range(len(self.modules))]
-
     def crosstalk(self) -> tuple[int, int] | None:
         """The first two modules with complexes that react with each other, or None."""
         formal_of, index = self.variants.formal_of, self.variants.index
         consumed = [{formal_of[n] for n in m.inputs} for m in self.modules]
-        candidates = crosstalk_pairs(self.full, consumed, lambda cx: free_signal(cx, index))
-        return self.pairs.first_reacting(candidates)
+        lengths = self.pairs.lengths
+        pairs, n = distinct_pairs(self.full, consumed, lambda cx: free_signal(cx, index), lengths)
+        return self.pairs.first_reacting(pairs, n)
 
     def merge(self, a: int, b: int) -> None:
         """Replace modules ``a`` and ``b`` by their merged module, enumerated."""
@@ -305,7 +337,7 @@ class ModularEnumerator:
             del self.modules[k], self.results[k], self.full[k], self.extras[k], self.own[k]
         res = self.enumerate([(merged, [])])[0]
         inside = released_strands(res)
-        extra = self.variants.explicit_for(merged, inside)
+        extra = self.variants.explicit_for(merged, inside, self.copies)
         if extra:
             res = self.enumerate([(merged, extra)])[0]
         self.modules.append(merged)

@@ -5,7 +5,8 @@ enters every gate that consumes ``X``.  A variant whose history domains occur no
 in a module's inputs reacts there as the representative does, renamed: the module's
 result is copied under that renaming (:meth:`SignalVariants.expand`).  Any other
 variant, and every variant of a species consumed twice by one reaction, is added to the
-module's input and enumerated (:meth:`SignalVariants.explicit_for`).
+module's input and enumerated (:meth:`SignalVariants.explicit_for`), split into
+small jobs that hold every complex the module can form (:func:`variant_groups`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dsdcrn.enumerate.peppercorn import SignalIndex
 from dsdcrn.enumerate.shapes import ModuleResult, unpaired_domains
 from dsdcrn.model.domains import DomainSystem, base, complement
 
-__all__ = ["SignalVariants", "released_strands", "signal_match"]
+__all__ = ["SignalVariants", "released_strands", "signal_match", "variant_groups"]
 
 Strand = tuple[str, ...]
 
@@ -37,6 +38,34 @@ def released_strands(res: ModuleResult) -> set[Strand]:
     return {
         tuple(strands[0]) for ms in res.states.values() for _, strands, _ in ms if len(strands) == 1
     }
+
+
+def variant_groups(
+    m: GateModule, extra: list[tuple[str, list[str]]]
+) -> list[list[tuple[str, list[str]]]]:
+    """The module's explicit variants ``extra`` as the groups to enumerate, one
+    Peppercorn job each, whose results together are the enumeration with all of them.
+
+    A gate takes two strands of a species it consumes twice, so no complex of the
+    module holds more than two of its strands, whichever variants they are.  One job
+    per unordered pair of its variants (the representative and every other explicit
+    variant in each job) therefore forms every complex and reaction, where one job with
+    all n variants explores the mixtures of all of them (36 variants took minutes a
+    shape, issue 17).  Most pairs have the same shape and come from the shape cache.
+    Modules merged for crosstalk, and modules of several compiled reactions, stay one
+    job.
+    """
+    if len(m.reactions) != 1 or len(m.index) != 1:
+        return [extra]
+    reactants = m.reactions[0].reactants
+    homo = {x for x in reactants if reactants.count(x) > 1}
+    if len(homo) != 1:
+        return [extra]
+    twice = [(x, s) for x, s in extra if x in homo]
+    if len(twice) < 3:
+        return [extra]
+    rest = [(x, s) for x, s in extra if x not in homo]
+    return [rest + list(pair) for pair in itertools.combinations(twice, 2)]
 
 
 class SignalVariants:
@@ -83,9 +112,18 @@ class SignalVariants:
     def _history(self, x: str, strand) -> Strand:
         return signal_match(list(strand), self.patterns[x]) or ()
 
-    def explicit_for(self, m: GateModule, inside: set[Strand]) -> list[tuple[str, list[str]]]:
+    def explicit_for(
+        self, m: GateModule, inside: set[Strand], every_pair: bool = True
+    ) -> list[tuple[str, list[str]]]:
         """Variants of the module's reactants that must be enumerated, not renamed
-        (``inside``: the strands the module releases itself, enumerated with it already)."""
+        (``inside``: the strands the module releases itself, enumerated with it already).
+
+        Of a species consumed twice, every variant when ``every_pair``; otherwise its
+        variants that are not inert and only the first inert one: a pair of inert
+        variants (``va + vb``) reacts as that one's pair with the representative does,
+        renamed, which is all a check of the module needs (the pairs grow as n², 49,222
+        of them in Kang-Kim 64-20-10; issue 17).
+        """
         by_name = self.by_name
         own = {base(d) for n in m.fuels + m.inputs for s in by_name[n].strands for d in s}
         fuel_doms = {base(d) for n in m.fuels for s in by_name[n].strands for d in s}
@@ -94,10 +132,16 @@ class SignalVariants:
         for name in m.inputs:
             x = self.formal_of[name]
             rep_inert = not (set(self._history(x, self.rep_strand[x])) & fuel_doms)
+            inert_taken = False
             for v in sorted(self.found.get(x, ())):
                 if v in inside:
                     continue
-                if x in homo or not rep_inert or set(self._history(x, v)) & own:
+                inert = rep_inert and not set(self._history(x, v)) & own
+                if x in homo and inert and not every_pair:
+                    if inert_taken:
+                        continue
+                    inert_taken = True
+                if x in homo or not inert:
                     extra.append((x, list(v)))
         return extra
 

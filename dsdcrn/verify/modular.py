@@ -250,6 +250,8 @@ def _check(
         for k, f in futures:
             left = t0 + timeout_s - time.monotonic()
             try:
+                if left <= 0 and not f.done():
+                    raise FutureTimeout
                 answers[k] = f.result(timeout=max(left, 0.001))
                 report(runner.progress, runner.what, len(answers), len(futures))
             except FutureTimeout:

@@ -239,3 +239,45 @@ def test_neural_circuits_verify_modularly(circuit, scheme):
     mod = enumerate_modular(compile_crn(crn, scheme), copies=False)
     verdicts = verify_modular(crn, mod, timeout_s=1200)
     assert len(verdicts) == len(crn.reactions) and all(v.verdict is True for v in verdicts)
+
+
+def test_doubly_consumed_species_enumerated_pair_by_pair(monkeypatch):
+    """``2A -> E`` with three history variants of A (from three other modules) is
+    enumerated as three small jobs, one per pair of variants, of one shape; their
+    union equals one job with every variant and the whole-system enumeration."""
+    import dsdcrn.enumerate.modular as modular
+
+    crn = parse_crn("B -> A\nC -> A\nD -> A\n2A -> E\n", name="homo")
+    system = compile_crn(crn, "soloveichik2010")
+    whole = enumerate_system(system)
+    groups = []
+    split = modular.variant_groups
+    monkeypatch.setattr(
+        modular, "variant_groups", lambda m, e: groups.append(split(m, e)) or split(m, e)
+    )
+    paired = enumerate_modular(system)
+    assert [len(g) for g in groups if len(g) > 1] == [3]  # the 2A module's pairs
+    assert all(len(job) == 2 for job in max(groups, key=len))
+    monkeypatch.setattr(modular, "variant_groups", lambda m, e: [e])
+    together = enumerate_modular(system)
+    assert canonical(paired.enumerated) == canonical(together.enumerated) == canonical(whole)
+    assert [v.verdict for v in verify_modular(crn, paired)] == [True] * 4
+
+
+def test_checking_needs_one_mixed_pair_of_inert_variants():
+    """Without copies (what verification checks) a species consumed twice brings one
+    inert variant besides the representative: the other pairs are its renamings.  The
+    modules still verify, with every method, and the 2A module is smaller."""
+    from dsdcrn.verify.modular_pathways import verify_pathways_modular
+
+    crn = parse_crn("B -> A\nC -> A\nD -> A\n2A -> E\n", name="homo")
+    system = compile_crn(crn, "soloveichik2010")
+    lean = enumerate_modular(system, copies=False)
+    full = enumerate_modular(system, copies=True)
+    assert len(lean.core_reactions[3]) < len(full.core_reactions[3])
+    signals = {s.name for s in lean.enumerated.by_role("signal") if s.formal == "A"}
+    used = {x for r in lean.core_reactions[3] for x in r.reactants} & signals
+    assert len(used) == 2  # the representative and one variant
+    assert all(v.verdict is True for v in verify_modular(crn, lean))
+    for method in ("pathway-decomposition", "integrated-hybrid"):
+        assert verify_pathways_modular(crn, lean, method).verdict is True

@@ -11,7 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from dsdcrn.compile.translate import compile_crn
-from dsdcrn.enumerate.crosstalk import PairChecker, crosstalk_pairs, free_signal, pair_reacts
+from dsdcrn.enumerate.crosstalk import (
+    PairChecker,
+    crosstalk_pairs,
+    distinct_pairs,
+    free_signal,
+    pair_reacts,
+)
 from dsdcrn.enumerate.gates import (
     GateModule,
     compiled_reactions,
@@ -184,6 +190,24 @@ def test_job_runner_keeps_order_and_leaves_a_callers_executor_open():
         assert pool.submit(abs, -4).result() == 4  # not shut down
 
 
+def test_stages_share_one_pool_until_a_time_out():
+    """Enumeration and verification reuse one pool (forked while the process is small);
+    a time-out kills it and the next stage forks a fresh one."""
+    import os
+
+    first = JobRunner(None, 2, time.monotonic() + 30, "enumeration")
+    pids = set(first.map(os.getpid, [()] * 4))
+    first.close()
+    second = JobRunner(None, 2, time.monotonic() + 30, "verification")
+    assert second.executor is first.executor
+    assert set(second.map(os.getpid, [()] * 4)) | pids <= set(second.executor._processes)
+    assert os.getpid() not in pids
+    second.close(kill=True)
+    third = JobRunner(None, 2, time.monotonic() + 30, "again")
+    assert third.executor is not second.executor and third.map(abs, [(-3,)]) == [3]
+    third.close()
+
+
 def test_job_runner_time_out_names_the_stage():
     with ThreadPoolExecutor(max_workers=1) as pool:
         runner = JobRunner(pool, 1, time.monotonic() + 0.05, "shape enumeration")
@@ -299,6 +323,33 @@ def test_crosstalk_pairs_need_complements_in_different_modules():
     # a signal of a species module 1 consumes belongs to module 1
     signal = lambda cx: "X" if cx[0] == [["p", "q"]] else None  # noqa: E731
     assert crosstalk_pairs([_module_of(p), _module_of(q)], [set(), {"X"}], signal) == []
+
+
+def test_distinct_pairs_group_as_shape_keys_do():
+    """The cheap pair key groups the candidate pairs exactly as :func:`shape_key` of
+    the pair does (Kang-Kim 2-2-1 after one pass: hundreds of candidates)."""
+    from dsdcrn.neural import build
+
+    crn = parse_crn(build("kang-kim", layers=(2, 2, 1)).to_text(), name="kk")
+    system = compile_crn(crn, "soloveichik2010")
+    run = ModularEnumerator(system, EnumerationOptions(), jobs=1, copies=False)
+    run.first_pass()
+    index, formal_of = run.variants.index, run.variants.formal_of
+    consumed = [{formal_of[n] for n in m.inputs} for m in run.modules]
+    lengths = lengths_of(system)
+    sig = lambda cx: free_signal(cx, index)  # noqa: E731
+    run.runner.close()
+    everything = crosstalk_pairs(run.full, consumed, sig)
+    reps, n = distinct_pairs(run.full, consumed, sig, lengths)
+    assert n == len(everything) > 100
+    keys = [shape_key([("s", *p[2]), ("t", *p[3])], lengths)[0] for p in everything]
+    rep_keys = [shape_key([("s", *p[2]), ("t", *p[3])], lengths)[0] for p in reps]
+    assert len(set(rep_keys)) == len(rep_keys) == len(set(keys))
+    # each representative is the first pair of its shape
+    first = {}
+    for p, k in zip(everything, keys, strict=True):
+        first.setdefault(k, p)
+    assert reps == [first[k] for k in rep_keys]
 
 
 def test_free_signal_only_for_lone_unpaired_strands():

@@ -4,6 +4,7 @@ bisimulations, distinct checks, time-outs and progress."""
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -112,10 +113,15 @@ def test_distinct_problems_checks_each_key_once():
 
 
 def test_unanswered_modules_get_no_verdict(twin):
+    """The check is queued behind a busy worker and not answered within 0.05 s."""
+    from concurrent.futures import ThreadPoolExecutor
+
     crn, mod = twin
-    verdicts = verify_modular(crn, mod, timeout_s=1e-6, jobs=1)
+    with ThreadPoolExecutor(max_workers=1) as busy:
+        busy.submit(time.sleep, 1.0)
+        verdicts = verify_modular(crn, mod, timeout_s=0.05, executor=busy)
     assert [v.verdict for v in verdicts] == [None, None]
-    assert verdicts[0].detail == "no answer within 1e-06 s"
+    assert verdicts[0].detail == "no answer within 0.05 s"
     assert verdicts[1].cached and verdicts[1].interpretation is None
 
 
