@@ -49,6 +49,9 @@ class CheckOptions:
     # check each module with them, so that its bisimulation interprets every species
     # (what kinetics needs); verification alone needs neither (issue 17: 7.5x the time)
     module_copies: bool = False
+    # with modular: where the jobs run: "processes" (this machine's pool), "dask" (a
+    # local Dask cluster) or "dask://HOST:PORT" (dsdcrn.executors)
+    executor: str = "processes"
 
 
 @dataclass
@@ -110,6 +113,7 @@ class BuildOptions:
     modular: bool = False  # enumerate and verify one formal reaction at a time
     enum_jobs: int = field(default_factory=_all_cores)  # with modular
     shape_cache: bool = True  # with modular: each gate shape enumerated once
+    executor: str = "processes"  # with modular: where the jobs run (dsdcrn.executors)
     order_anyway: bool = False  # design sequences even when not verified correct
     realise: bool = True  # rate realisation (dsdcrn.kinetics.realise)
     realisation: RealiseOptions = field(default_factory=RealiseOptions)
@@ -126,4 +130,5 @@ class BuildOptions:
             jobs=self.enum_jobs,
             shape_cache=self.shape_cache,
             module_copies=True,  # the kinetics need every species interpreted
+            executor=self.executor,
         )

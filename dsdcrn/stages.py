@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from dsdcrn.enumerate.peppercorn import Enumerated, enumerate_system
+from dsdcrn.executors import executor_for
 from dsdcrn.model.crn import CRN
 from dsdcrn.model.domains import DomainSystem
 from dsdcrn.options import CheckOptions
@@ -53,6 +54,7 @@ def enumerate_checked(
         system,
         opts.enumeration,
         jobs=opts.jobs,
+        executor=executor_for(opts.executor, opts.jobs),
         cache=opts.shape_cache,
         copies=opts.module_copies,
         progress=progress,
@@ -84,6 +86,7 @@ def verify_checked(
             spec,
             mod,
             jobs=opts.jobs,
+            executor=executor_for(opts.executor, opts.jobs),
             timeout_s=opts.timeout_s,
             copies=opts.module_copies,
             progress=progress,
@@ -124,6 +127,7 @@ def verify_checked(
                     mod,
                     m,
                     jobs=opts.jobs,
+                    executor=executor_for(opts.executor, opts.jobs),
                     timeout_s=opts.timeout_s,
                     copies=opts.module_copies,
                     on_progress=on_progress,

@@ -115,6 +115,18 @@ def nonnegative_float(text: str) -> float:
     return _float(text, lambda x: x >= 0, ">= 0")
 
 
+def executor_spec(text: str) -> str:
+    """Where modular jobs run: ``processes``, ``dask`` or ``dask://HOST:PORT``
+    (:mod:`dsdcrn.executors`)."""
+    from dsdcrn.errors import DsdcrnError
+    from dsdcrn.executors import check_executor
+
+    try:
+        return check_executor(text)
+    except DsdcrnError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def fraction(text: str) -> float:
     """A finite number in (0, 1]."""
     return _float(text, lambda x: 0 < x <= 1, "with 0 < x <= 1")

@@ -42,6 +42,7 @@ from dsdcrn.options import (
 )
 from dsdcrn.progress import terminal_bar
 from dsdcrn.validate import (
+    executor_spec,
     fraction,
     int_at_least,
     nonnegative_float,
@@ -119,6 +120,13 @@ def _enum_args(p: argparse.ArgumentParser) -> None:
         type=positive_int,
         default=_B.enum_jobs,
         help="with --modular: worker processes (default: all cores)",
+    )
+    g.add_argument(
+        "--executor",
+        type=executor_spec,
+        default="processes",
+        help="with --modular: where the jobs run: processes (default), dask (a local "
+        "cluster of --enum-jobs workers) or dask://HOST:PORT (a running scheduler)",
     )
 
 
@@ -314,6 +322,7 @@ def _check_options(args) -> CheckOptions:
         modular=args.modular,
         jobs=args.enum_jobs,
         shape_cache=not args.no_shape_cache,
+        executor=args.executor,
     )
 
 
@@ -368,6 +377,7 @@ def cmd_build(args) -> None:
         modular=args.modular,
         enum_jobs=args.enum_jobs,
         shape_cache=not args.no_shape_cache,
+        executor=args.executor,
         order_anyway=args.order_anyway,
         realise=not args.no_realise,
         realisation=_realise_options(args),

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from dsdcrn.errors import EnumerationLimitError
+from dsdcrn.errors import DsdcrnError, EnumerationLimitError
 from dsdcrn.processes import discard_pool, shared_pool
 from dsdcrn.progress import Progress, report
 
@@ -46,15 +46,17 @@ class JobRunner:
         self.executor = executor or shared_pool(jobs)
         self.deadline, self.what, self.progress = deadline, what, progress
 
-    def map(self, func: Callable, items: list) -> list:
+    def map(self, func: Callable, items: list, labels: list[str] | None = None) -> list:
         """``func(*args)`` for every ``args`` in ``items``, in order.
 
-        Raises :class:`EnumerationLimitError` (after killing the owned pool) when the
-        deadline passes before every answer is in.
+        Raises :class:`EnumerationLimitError` when the deadline passes before every
+        answer is in, and :class:`DsdcrnError` naming the job (``labels``, default its
+        number) when one fails (a Dask worker that died twice on it, a crashed pool);
+        either way the jobs still running are cancelled (the owned pool killed).
         """
         futures: list[Future] = [self.executor.submit(func, *args) for args in items]
         out = []
-        for f in futures:
+        for k, f in enumerate(futures):
             left = self.deadline - time.monotonic()
             try:
                 if left <= 0 and not f.done():
@@ -62,12 +64,24 @@ class JobRunner:
                 out.append(f.result(timeout=max(left, 0.001)))
                 report(self.progress, self.what, len(out), len(futures))
             except FutureTimeout:
-                self.close(kill=True)
+                self.cancel(futures)
                 raise EnumerationLimitError(
                     f"{self.what} exceeded its time-out; raise --enum-timeout or compile a "
                     "smaller circuit"
                 ) from None
+            except Exception as err:  # a worker's failure, reported with its job
+                self.cancel(futures)
+                label = labels[k] if labels else f"job {k + 1} of {len(futures)}"
+                raise DsdcrnError(
+                    f"{self.what}: {label} failed: {type(err).__name__}: {err}"
+                ) from None
         return out
+
+    def cancel(self, futures: list[Future]) -> None:
+        """Cancel ``futures`` and kill the owned pool's workers."""
+        for f in futures:
+            f.cancel()
+        self.close(kill=True)
 
     def close(self, kill: bool = False) -> None:
         """With ``kill`` (a time-out), kill the shared pool's workers at once and drop

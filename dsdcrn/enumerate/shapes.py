@@ -269,7 +269,11 @@ class ShapeEnumerator:
         todo = self._to_enumerate([key for key, _, _ in keyed])
         if todo and self.progress:
             log.info(f"  enumerating {len(todo)} module shapes on {self.jobs} processes ...")
-        raws = self.runner.map(enumerate_shape, [(key, self.opts) for key in todo])
+        first = {}
+        for key, _, names in keyed:
+            first.setdefault(key, names)
+        labels = [f"the module of {', '.join(first[key][:4])}" for key in todo]
+        raws = self.runner.map(enumerate_shape, [(key, self.opts) for key in todo], labels)
         fresh = {}
         for key, raw in zip(todo, raws, strict=True):
             self._check_limit(raw)

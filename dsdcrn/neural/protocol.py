@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from dsdcrn.errors import DsdcrnError, SimulationBoundError
 from dsdcrn.kinetics.massaction import DeadlinePassed, MassAction
@@ -190,6 +189,8 @@ class Machine:
             opts["jac"] = lambda _t, y: model.jacobian(y).toarray()
         elif method in ("BDF", "Radau"):
             opts["jac"] = lambda _t, y: model.jacobian(y)
+        from scipy.integrate import solve_ivp  # 0.3 s to import: only when simulating
+
         sol = solve_ivp(
             lambda _t, y: model.rhs(y),
             (0.0, duration),

@@ -22,6 +22,7 @@ from dsdcrn.enumerate.jobs import JobRunner
 from dsdcrn.enumerate.modular import ModularEnumeration
 from dsdcrn.enumerate.peppercorn import Enumerated
 from dsdcrn.enumerate.shapes import kernel_of, rename_domains
+from dsdcrn.errors import DsdcrnError
 from dsdcrn.model.crn import CRN, Reaction, drop_species
 from dsdcrn.model.domains import base
 from dsdcrn.options import MODULAR_JOBS, VERIFY_TIMEOUT_S
@@ -241,10 +242,14 @@ def _check(
     runner: JobRunner,
     t0: float,
     timeout_s: float,
+    labels: list[str],
 ) -> dict[int, Answer]:
     """Module index -> its answer, for the modules ``todo``; a module not answered by
-    ``t0 + timeout_s`` (monotonic s) gets verdict None."""
+    ``t0 + timeout_s`` (monotonic s) gets verdict None (the checks still running are
+    cancelled); a check that fails is a :class:`DsdcrnError` naming its module
+    (``labels``)."""
     answers: dict[int, Answer] = {}
+    futures = []
     try:
         futures = [(k, runner.executor.submit(_timed, _verify_module, *problems[k])) for k in todo]
         for k, f in futures:
@@ -256,8 +261,15 @@ def _check(
                 report(runner.progress, runner.what, len(answers), len(futures))
             except FutureTimeout:
                 answers[k] = (None, f"no answer within {timeout_s:g} s", None, timeout_s)
+            except Exception as err:  # a worker's failure, reported with its module
+                runner.cancel([f for _, f in futures])
+                raise DsdcrnError(
+                    f"{runner.what}: the module of formal reaction(s) {labels[k]} failed: "
+                    f"{type(err).__name__}: {err}"
+                ) from None
     finally:
-        runner.close(kill=any(v[0] is None for v in answers.values()))
+        if any(v[0] is None for v in answers.values()):
+            runner.cancel([f for _, f in futures])
     return answers
 
 
@@ -330,5 +342,6 @@ def verify_modular(
             f"verifying {len(problems)} modules ({len(todo)} distinct) by CRN bisimulation ..."
         )
     runner = JobRunner(executor, jobs, t0 + timeout_s, "modular verification", on_progress)
-    answers = _check(problems, todo, runner, t0, timeout_s)
+    labels = [",".join(map(str, m.index)) for m in modular.modules]
+    answers = _check(problems, todo, runner, t0, timeout_s, labels)
     return _verdicts(modular, mod_formal, keys, seen, answers)

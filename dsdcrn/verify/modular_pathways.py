@@ -215,8 +215,13 @@ def verify_pathways_modular(
         executor, jobs, time.monotonic() + timeout_s, f"modular {method}", on_progress
     )
     args = [(method, problems[k].icrn, problems[k].formals, problems[k].extra) for k in todo]
+    labels = [
+        "the modules of formal reaction(s) "
+        + ",".join(str(i) for m in problems[k].modules for i in modular.modules[m].index)
+        for k in todo
+    ]
     try:
-        answers = dict(zip(todo, runner.map(_timed_basis, args), strict=True))
+        answers = dict(zip(todo, runner.map(_timed_basis, args, labels), strict=True))
     except EnumerationLimitError:
         return MethodResult(
             method, None, round(time.perf_counter() - t0, 3), f"no answer within {timeout_s:g} s"
