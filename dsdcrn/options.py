@@ -49,6 +49,9 @@ class CheckOptions:
     # check each module with them, so that its bisimulation interprets every species
     # (what kinetics needs); verification alone needs neither (issue 17: 7.5x the time)
     module_copies: bool = False
+    # with module_copies: merge the variants that react exactly as their representative
+    # (enumerate_modular(lump=True)): the condensed CRN kinetics needs; off to list all
+    lump_variants: bool = True
     # with modular: where the jobs run: "processes" (this machine's pool), "dask" (a
     # local Dask cluster) or "dask://HOST:PORT" (dsdcrn.executors)
     executor: str = "processes"

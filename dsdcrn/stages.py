@@ -3,11 +3,13 @@
 
 With ``modular`` the system is enumerated one formal reaction at a time
 (:func:`dsdcrn.enumerate.modular.enumerate_modular`, ``jobs`` processes, each gate
-shape once unless ``shape_cache`` is off; the history variants' renamed copies only
-with ``module_copies``, which kinetics needs and verification does not), and every
-method is checked module by module: CRN bisimulation with the modularity condition of
-Johnson, Dong & Winfree 2019 (:func:`dsdcrn.verify.modular.verify_modular`), pathway
-decomposition and the integrated hybrid notion by each module's formal basis
+shape once unless ``shape_cache`` is off).  The history variants' renamed copies are
+made only with ``module_copies``, which kinetics needs and verification does not; with
+``lump_variants`` too, a variant that reacts exactly as its representative is merged
+into it instead.  Every method is checked module by module: CRN bisimulation with the
+modularity condition of Johnson, Dong & Winfree 2019
+(:func:`dsdcrn.verify.modular.verify_modular`), pathway decomposition and the
+integrated hybrid notion by each module's formal basis
 (:func:`dsdcrn.verify.modular_pathways.verify_pathways_modular`).
 """
 
@@ -57,6 +59,7 @@ def enumerate_checked(
         executor=executor_for(opts.executor, opts.jobs),
         cache=opts.shape_cache,
         copies=opts.module_copies,
+        lump=opts.lump_variants,
         progress=progress,
         on_progress=on_progress,
     )

@@ -110,6 +110,11 @@ def positive_float(text: str) -> float:
     return _float(text, lambda x: x > 0, "> 0")
 
 
+def above_one(text: str) -> float:
+    """A finite number > 1 (a stock's fold over its working concentration)."""
+    return _float(text, lambda x: x > 1, "> 1")
+
+
 def nonnegative_float(text: str) -> float:
     """A finite number >= 0 (noise σ, a learning rate that may be frozen at 0)."""
     return _float(text, lambda x: x >= 0, ">= 0")

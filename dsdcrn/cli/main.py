@@ -426,6 +426,7 @@ def cmd_enumerate(args) -> None:
     _, system = _compiled(args)
     opts = _check_options(args)
     opts.module_copies = not args.no_variant_copies  # the full listing by default
+    opts.lump_variants = False
     _emit(enumerate_checked(system, opts, True, terminal_bar())[0].to_pil(), args.output)
 
 

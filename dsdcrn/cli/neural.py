@@ -18,6 +18,7 @@ from dsdcrn.neural.noise import noise_sweep
 from dsdcrn.neural.tasks import TASKS
 from dsdcrn.neural.training import PROTOCOLS
 from dsdcrn.validate import (
+    above_one,
     nonnegative_float,
     nonnegative_float_list,
     nonnegative_int,
@@ -353,7 +354,7 @@ def _add_dsd_arguments(t: argparse.ArgumentParser) -> None:
     )
     t.add_argument(
         "--stock-fold",
-        type=positive_float,
+        type=above_one,  # checked before the circuit is compiled
         default=100.0,
         metavar="F",
         help="--level dsd with --volume-uL: stocks at F x the working concentrations",

@@ -212,11 +212,14 @@ class ModularEnumerator:
         executor: Executor | None = None,
         cache: bool = True,
         copies: bool = True,
+        lump: bool = False,
         progress: bool = False,
         max_passes: int = 10,
         on_progress: Progress | None = None,
     ) -> None:
-        self.system, self.opts, self.copies = system, opts, copies
+        self.system, self.opts = system, opts
+        self.lump_wanted = copies and lump
+        self.copies = copies and not lump
         self.progress, self.max_passes = progress, max_passes
         self.t_start = time.monotonic()
         lengths = {d.name: d.length for d in system.domains.values()}
@@ -346,9 +349,8 @@ class ModularEnumerator:
         self.extras.append(extra)
         self.full.append(self.expanded(len(self.modules) - 1))
 
-    def run(self) -> ModularEnumeration:
-        """Passes until no new variant appears and no modules cross-react; combined."""
-        self.first_pass()
+    def settle(self) -> None:
+        """Passes until no new variant appears and no modules cross-react."""
         while True:
             new = self.variants.add_new(self.full)
             if new:
@@ -357,10 +359,70 @@ class ModularEnumerator:
             self.copies_if_exposed()
             hit = self.crosstalk()
             if hit is None:
-                break
+                return
             self.merge(*hit)
+
+    def run(self) -> ModularEnumeration:
+        """Settled, lumped if asked (or every copy made where it cannot be), combined."""
+        self.first_pass()
+        self.settle()
+        if self.lump_wanted and not self.copies and not self.lump():
+            self.say("  variants cannot be merged exactly: adding every variant's copies")
+            self.copies = True
+            self.redo_extras(range(len(self.modules)))
+            self.settle()
         self.runner.close()
         return self.combined()
+
+    def lump(self) -> bool:
+        """Merge each variant that every module consuming its species sees as inert
+        into its representative signal, and copy only the others.
+
+        Exact for mass action: such a variant's reactions are the representative's
+        renamed, at the same rates, so the merged signal's concentration is the sum of
+        theirs.  False (nothing done) when it may not be: a history domain could pair
+        with something, or a doubly consumed species has a variant to copy.
+        """
+        var = self.variants
+        if var.histories_exposed(self.full):
+            return False
+        keep: set[tuple[str, ...]] = set()  # variants some module enumerates itself
+        for k, m in enumerate(self.modules):
+            keep.update(tuple(s) for _, s in self.extras[k])
+            for name in m.inputs:
+                keep.update(var.found.get(var.formal_of[name], set()) & self.own[k])
+            # a variant that reacts in a module's own enumeration, e.g. rebinding the
+            # gate that released it by its history domain, is not the representative
+            reactants = {x for rs, _, _ in self.results[k].reactions for x in rs}
+            for sid in reactants:
+                for _, strands, st in self.results[k].states[sid]:
+                    if len(strands) == 1 and all(c == "." for c in st):
+                        keep.add(tuple(strands[0]))
+        rep_of = {s: var.rep_strand[x] for x, vs in var.found.items() for s in vs if s not in keep}
+        for k, m in enumerate(self.modules):
+            homo = {x for r in m.reactions for x in r.reactants if r.reactants.count(x) > 1}
+            enumerated = {tuple(s) for _, s in self.extras[k]} | self.own[k] | set(rep_of)
+            if any(s not in enumerated for x in homo for s in var.found.get(x, ())):
+                return False
+        names = {to_kernel(cx.strands, cx.structure): cx.name for cx in self.system.complexes}
+        sid_map = {}
+        for v, r in rep_of.items():
+            r_sid = to_kernel([list(r)], ["."] * len(r))
+            sid_map[to_kernel([list(v)], ["."] * len(v))] = (
+                r_sid,
+                (names.get(r_sid, r_sid), [list(r)], ["."] * len(r)),
+            )
+        skip = set(rep_of)
+        self.copies = True
+        self.full = [
+            var.expand(m, res, extra, own, skip).relabelled(sid_map)
+            for m, res, extra, own in zip(
+                self.modules, self.results, self.extras, self.own, strict=True
+            )
+        ]
+        self.results = [res.relabelled(sid_map) for res in self.results]
+        self.say(f"  {len(rep_of)} history variants merged into their representatives")
+        return True
 
     def combined(self) -> ModularEnumeration:
         """The modules' results as one :class:`Enumerated`, named as whole-system
@@ -400,6 +462,7 @@ def enumerate_modular(
     executor: Executor | None = None,
     cache: bool = True,
     copies: bool = True,
+    lump: bool = False,
     progress: bool = False,
     max_passes: int = 10,
     on_progress: Progress | None = None,
@@ -422,6 +485,11 @@ def enumerate_modular(
         circuit, where the copies grow with (variants x consumers); the crosstalk check
         still covers the copies, and makes them after all if a variant's history domain
         could pair with anything.
+    lump : with ``copies``, merge each history variant that every module consuming
+        its species sees as inert into the representative signal instead of copying
+        the modules for it (:meth:`ModularEnumerator.lump`): the condensed CRN a
+        simulator needs, exact for mass action (the merged signal is the variants'
+        sum), with every other variant's copies.
     progress : report progress (INFO records of this module's logger).
     max_passes : passes of new history variants before giving up.
     on_progress : called with ("modular enumeration", jobs done, jobs) per batch of jobs.
@@ -433,6 +501,7 @@ def enumerate_modular(
         executor=executor,
         cache=cache,
         copies=copies,
+        lump=lump,
         progress=progress,
         max_passes=max_passes,
         on_progress=on_progress,

@@ -167,6 +167,33 @@ class ModuleResult:
     reactions: list[tuple[tuple[str, ...], tuple[str, ...], float]]
     counts: dict[str, int]
 
+    def relabelled(self, sid_map: dict[str, tuple[str, InputComplex]]) -> ModuleResult:
+        """The result with each state of ``sid_map`` (state id -> (new id, the new
+        state's member)) replaced by the new one; reactions that then coincide are one
+        with the sum of their rate constants, those that change nothing are dropped."""
+        if not sid_map:
+            return self
+        states: dict[str, list[InputComplex]] = {}
+        for sid, members in self.states.items():
+            if sid in sid_map:
+                new, member = sid_map[sid]
+                states.setdefault(new, [member])
+            else:
+                states.setdefault(sid, members)
+        unique: dict[tuple, tuple] = {}  # a copy repeats the reactions it does not rename
+        for r in self.reactions:
+            unique.setdefault((tuple(sorted(r[0])), tuple(sorted(r[1]))), r)
+        out: dict[tuple, tuple] = {}
+        for rs, ps, k in unique.values():
+            rs2 = tuple(sid_map[x][0] if x in sid_map else x for x in rs)
+            ps2 = tuple(sid_map[x][0] if x in sid_map else x for x in ps)
+            key = (tuple(sorted(rs2)), tuple(sorted(ps2)))
+            if key[0] == key[1]:
+                continue
+            old = out.get(key)
+            out[key] = (rs2, ps2, k if old is None else old[2] + k)
+        return ModuleResult(states, list(out.values()), dict(self.counts))
+
     def renamed(self, mapping: dict[str, str], keep: set[str]) -> ModuleResult:
         """The result with base domains renamed; input names in ``keep`` survive only if
         their complex is unchanged.  States without a renamed domain are shared."""

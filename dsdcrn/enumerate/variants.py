@@ -12,6 +12,7 @@ small jobs that hold every complex the module can form (:func:`variant_groups`).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Set
 
 from dsdcrn.enumerate.gates import GateModule, module_inputs
 from dsdcrn.enumerate.peppercorn import SignalIndex
@@ -146,10 +147,15 @@ class SignalVariants:
         return extra
 
     def copy_choices(
-        self, m: GateModule, extra: list[tuple[str, list[str]]], inside: set[Strand]
+        self,
+        m: GateModule,
+        extra: list[tuple[str, list[str]]],
+        inside: set[Strand],
+        skip: Set[Strand] = frozenset(),
     ) -> list[list[dict[str, str] | None]]:
         """For each input of ``m``: None (the representative) and, for every variant to
-        copy, the renaming of the representative's history domains into the variant's."""
+        copy (not in ``skip``), the renaming of the representative's history domains
+        into the variant's."""
         choices = []
         for name in m.inputs:
             x = self.formal_of[name]
@@ -157,7 +163,7 @@ class SignalVariants:
             explicit = {tuple(s) for y, s in extra if y == x}
             opts_x: list[dict[str, str] | None] = [None]
             for v in sorted(self.found.get(x, ())):
-                if v in explicit or v in inside:
+                if v in explicit or v in inside or v in skip:
                     continue
                 opts_x.append(dict(zip(rep_hist, self._history(x, v), strict=True)))
             choices.append(opts_x)
@@ -169,9 +175,10 @@ class SignalVariants:
         base_res: ModuleResult,
         extra: list[tuple[str, list[str]]],
         inside: set[Strand],
+        skip: Set[Strand] = frozenset(),
     ) -> ModuleResult:
-        """The module's result with every inert variant's copy added, one copy for each
-        combination of variants of its reactants."""
+        """The module's result with every inert variant's copy (but those in ``skip``)
+        added, one copy for each combination of variants of its reactants."""
         input_doms = {
             base(d)
             for _, strands, _ in module_inputs(m, extra, self.by_name)
@@ -182,7 +189,7 @@ class SignalVariants:
             dict(base_res.states), list(base_res.reactions), dict(base_res.counts)
         )
         keep = set(m.fuels + m.inputs)
-        for combo in itertools.product(*self.copy_choices(m, extra, inside)):
+        for combo in itertools.product(*self.copy_choices(m, extra, inside, skip)):
             mapping: dict[str, str] = {}
             for c in combo:
                 if c:

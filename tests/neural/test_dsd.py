@@ -131,6 +131,11 @@ def test_train_level_dsd_writes_both_runs_side_by_side(tmp_path, capsys):
         (["--model", "kang-kim-sigmoid"], "runs the models nagipogu-reif, kang-kim"),
         (["--model", "nagipogu-reif", "--protocol", "phased"], "--protocol does not apply"),
         (["--model", "nagipogu-reif", "--rate-noise", "0.1"], "do not apply to --level dsd"),
+        # refused before the circuit is compiled
+        (
+            ["--model", "kang-kim", "--volume-uL", "50", "--stock-fold", "1"],
+            "must be a finite number > 1",
+        ),
     ],
 )
 def test_train_level_dsd_refuses_what_it_cannot_run(tmp_path, extra, words):
