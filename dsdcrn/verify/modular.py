@@ -35,6 +35,7 @@ __all__ = [
     "canonical_problem",
     "distinct_problems",
     "module_problems",
+    "problems_and_keys",
     "renamed_bisimulation",
     "verification_key",
     "verify_modular",
@@ -186,6 +187,19 @@ def canonical_problem(job: Problem, enum: Enumerated) -> tuple[Any, dict, dict]:
     return key, fmap, imap
 
 
+def problems_and_keys(
+    modular: ModularEnumeration, mod_formal: list[list[Reaction]], copies: bool = False
+) -> tuple[list[Problem], list]:
+    """Each module's problem (:func:`module_problems`) and :func:`canonical_problem`
+    triple, computed once per enumeration and reused by every method."""
+    memo = modular.__dict__.setdefault("_problem_keys", {})
+    key = (copies, tuple(tuple((r.reactants, r.products) for r in frx) for frx in mod_formal))
+    if key not in memo:
+        problems = module_problems(modular, mod_formal, copies)
+        memo[key] = (problems, [canonical_problem(p, modular.enumerated) for p in problems])
+    return memo[key]
+
+
 def verification_key(job: Problem, enum: Enumerated) -> Any:
     """The module's verification problem with every species renamed canonically
     (:func:`canonical_problem`'s key)."""
@@ -331,10 +345,10 @@ def verify_modular(
     logs (INFO) how many checks run; ``on_progress`` is called with ("modular
     verification", checks done, distinct checks).
     """
-    enum = modular.enumerated
     mod_formal = [[formal.reactions[i - 1] for i in m.index] for m in modular.modules]
-    problems = module_problems(modular, mod_formal, copies)
-    keys = [canonical_problem(p, enum) if cache else None for p in problems]
+    problems, keys = problems_and_keys(modular, mod_formal, copies)
+    if not cache:
+        keys = [None] * len(problems)
     t0 = time.monotonic()
     todo, seen = distinct_problems(keys)
     if progress:

@@ -25,7 +25,7 @@ from dsdcrn.model.crn import CRN, drop_species
 from dsdcrn.options import MODULAR_JOBS, VERIFY_TIMEOUT_S
 from dsdcrn.progress import Progress
 from dsdcrn.verify.counterexample import format_reaction
-from dsdcrn.verify.modular import canonical_problem, distinct_problems, module_problems
+from dsdcrn.verify.modular import distinct_problems, problems_and_keys
 from dsdcrn.verify.whole import (
     MethodResult,
     collapse_signals,
@@ -118,8 +118,7 @@ def pathway_jobs(
         targets.append(drop_species(((r.reactants, r.products) for r in reactions), dropped))
     keys: list = [None] * len(crns)
     if rewrite is None:
-        problems = module_problems(modular, mod_formal, copies)
-        keys = [canonical_problem(p, enum) for p in problems]
+        keys = problems_and_keys(modular, mod_formal, copies)[1]
     jobs = []
     for group in module_groups(crns, fs | set(meaning)):
         icrn = [r for k in group for r in crns[k]]
