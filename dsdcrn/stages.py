@@ -81,20 +81,18 @@ def verify_checked(
     """
     methods = opts.methods
     modular_result, verdicts = None, []
+    shared = {  # how every modular method runs
+        "jobs": opts.jobs,
+        "executor": executor_for(opts.executor, opts.jobs) if mod is not None else None,
+        "timeout_s": opts.timeout_s,
+        "copies": opts.module_copies,
+        "on_progress": on_progress,
+    }
     if mod is not None and "crn-bisimulation" in methods:
         from dsdcrn.verify.modular import verify_modular
 
         t0 = time.perf_counter()
-        verdicts = verify_modular(
-            spec,
-            mod,
-            jobs=opts.jobs,
-            executor=executor_for(opts.executor, opts.jobs),
-            timeout_s=opts.timeout_s,
-            copies=opts.module_copies,
-            progress=progress,
-            on_progress=on_progress,
-        )
+        verdicts = verify_modular(spec, mod, progress=progress, **shared)
         answers = [v.verdict for v in verdicts]
         ok = False if False in answers else None if None in answers else True
         bad = [v for v in verdicts if v.verdict is not True]
@@ -124,18 +122,7 @@ def verify_checked(
         from dsdcrn.verify.modular_pathways import PATHWAY_METHODS, verify_pathways_modular
 
         for m in (m for m in methods if m in PATHWAY_METHODS):
-            pathway_results.append(
-                verify_pathways_modular(
-                    spec,
-                    mod,
-                    m,
-                    jobs=opts.jobs,
-                    executor=executor_for(opts.executor, opts.jobs),
-                    timeout_s=opts.timeout_s,
-                    copies=opts.module_copies,
-                    on_progress=on_progress,
-                )
-            )
+            pathway_results.append(verify_pathways_modular(spec, mod, m, **shared))
         methods = tuple(m for m in methods if m not in PATHWAY_METHODS)
     v = verify(spec, enumerated, methods, opts.timeout_s)
     v.results[:0] = [r for r in [modular_result, *pathway_results] if r is not None]
