@@ -12,7 +12,14 @@ from dsdcrn.enumerate.shapes import InputComplex
 from dsdcrn.model.crn import Reaction
 from dsdcrn.model.domains import Complex, DomainSystem
 
-__all__ = ["GateModule", "compiled_reactions", "merge_modules", "module_inputs", "modules_of"]
+__all__ = [
+    "GateModule",
+    "compiled_reactions",
+    "consumed_twice",
+    "merge_modules",
+    "module_inputs",
+    "modules_of",
+]
 
 
 @dataclass
@@ -29,6 +36,11 @@ class GateModule:
     reactions: list[Reaction]
     fuels: list[str]
     inputs: list[str]
+
+
+def consumed_twice(m: GateModule) -> set[str]:
+    """The species some reaction of ``m`` consumes twice (``2H -> ...``)."""
+    return {x for r in m.reactions for x in r.reactants if r.reactants.count(x) > 1}
 
 
 def compiled_reactions(system: DomainSystem) -> tuple[list[Reaction], list[int]]:

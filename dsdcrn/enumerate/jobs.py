@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
 
 from dsdcrn.errors import DsdcrnError, EnumerationLimitError
 from dsdcrn.processes import discard_pool, shared_pool
@@ -57,11 +58,8 @@ class JobRunner:
         futures: list[Future] = [self.executor.submit(func, *args) for args in items]
         out = []
         for k, f in enumerate(futures):
-            left = self.deadline - time.monotonic()
             try:
-                if left <= 0 and not f.done():
-                    raise FutureTimeout
-                out.append(f.result(timeout=max(left, 0.001)))
+                out.append(self.wait(f))
                 report(self.progress, self.what, len(out), len(futures))
             except FutureTimeout:
                 self.cancel(futures)
@@ -70,12 +68,23 @@ class JobRunner:
                     "smaller circuit"
                 ) from None
             except Exception as err:  # a worker's failure, reported with its job
-                self.cancel(futures)
                 label = labels[k] if labels else f"job {k + 1} of {len(futures)}"
-                raise DsdcrnError(
-                    f"{self.what}: {label} failed: {type(err).__name__}: {err}"
-                ) from None
+                raise self.failure(futures, label, err) from None
         return out
+
+    def wait(self, f: Future) -> Any:
+        """``f``'s answer, waited for until the deadline at most (then
+        :class:`concurrent.futures.TimeoutError`)."""
+        left = self.deadline - time.monotonic()
+        if left <= 0 and not f.done():
+            raise FutureTimeout
+        return f.result(timeout=max(left, 0.001))
+
+    def failure(self, futures: list[Future], label: str, err: Exception) -> DsdcrnError:
+        """The one-line error for job ``label`` failing with ``err``, after cancelling
+        ``futures``."""
+        self.cancel(futures)
+        return DsdcrnError(f"{self.what}: {label} failed: {type(err).__name__}: {err}")
 
     def cancel(self, futures: list[Future]) -> None:
         """Cancel ``futures`` and kill the owned pool's workers."""

@@ -59,7 +59,13 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from dsdcrn.enumerate.crosstalk import PairChecker, distinct_pairs, free_signal
-from dsdcrn.enumerate.gates import GateModule, merge_modules, module_inputs, modules_of
+from dsdcrn.enumerate.gates import (
+    GateModule,
+    consumed_twice,
+    merge_modules,
+    module_inputs,
+    modules_of,
+)
 from dsdcrn.enumerate.jobs import JobRunner
 from dsdcrn.enumerate.peppercorn import Enumerated, EnumerationOptions, _classify, _split
 from dsdcrn.enumerate.shapes import ModuleResult, ShapeEnumerator, canonical_complex
@@ -380,12 +386,11 @@ class ModularEnumerator:
 
         Exact for mass action: such a variant's reactions are the representative's
         renamed, at the same rates, so the merged signal's concentration is the sum of
-        theirs.  False (nothing done) when it may not be: a history domain could pair
-        with something, or a doubly consumed species has a variant to copy.
+        theirs.  False (nothing done) when it may not be: a doubly consumed species has
+        a variant to copy.  (Called only without copies, so no history domain can pair:
+        :meth:`copies_if_exposed` would have made the copies.)
         """
         var = self.variants
-        if var.histories_exposed(self.full):
-            return False
         keep: set[tuple[str, ...]] = set()  # variants some module enumerates itself
         for k, m in enumerate(self.modules):
             keep.update(tuple(s) for _, s in self.extras[k])
@@ -400,9 +405,8 @@ class ModularEnumerator:
                         keep.add(tuple(strands[0]))
         rep_of = {s: var.rep_strand[x] for x, vs in var.found.items() for s in vs if s not in keep}
         for k, m in enumerate(self.modules):
-            homo = {x for r in m.reactions for x in r.reactants if r.reactants.count(x) > 1}
             enumerated = {tuple(s) for _, s in self.extras[k]} | self.own[k] | set(rep_of)
-            if any(s not in enumerated for x in homo for s in var.found.get(x, ())):
+            if any(s not in enumerated for x in consumed_twice(m) for s in var.found.get(x, ())):
                 return False
         names = {to_kernel(cx.strands, cx.structure): cx.name for cx in self.system.complexes}
         sid_map = {}

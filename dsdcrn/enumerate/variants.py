@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Set
 
-from dsdcrn.enumerate.gates import GateModule, module_inputs
+from dsdcrn.enumerate.gates import GateModule, consumed_twice, module_inputs
 from dsdcrn.enumerate.peppercorn import SignalIndex
 from dsdcrn.enumerate.shapes import ModuleResult, unpaired_domains
 from dsdcrn.model.domains import DomainSystem, base, complement
@@ -58,8 +58,7 @@ def variant_groups(
     """
     if len(m.reactions) != 1 or len(m.index) != 1:
         return [extra]
-    reactants = m.reactions[0].reactants
-    homo = {x for x in reactants if reactants.count(x) > 1}
+    homo = consumed_twice(m)
     if len(homo) != 1:
         return [extra]
     twice = [(x, s) for x, s in extra if x in homo]
@@ -128,7 +127,7 @@ class SignalVariants:
         by_name = self.by_name
         own = {base(d) for n in m.fuels + m.inputs for s in by_name[n].strands for d in s}
         fuel_doms = {base(d) for n in m.fuels for s in by_name[n].strands for d in s}
-        homo = {x for r in m.reactions for x in r.reactants if r.reactants.count(x) > 1}
+        homo = consumed_twice(m)
         extra = []
         for name in m.inputs:
             x = self.formal_of[name]

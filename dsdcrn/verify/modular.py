@@ -22,7 +22,6 @@ from dsdcrn.enumerate.jobs import JobRunner
 from dsdcrn.enumerate.modular import ModularEnumeration
 from dsdcrn.enumerate.peppercorn import Enumerated
 from dsdcrn.enumerate.shapes import kernel_of, rename_domains
-from dsdcrn.errors import DsdcrnError
 from dsdcrn.model.crn import CRN, Reaction, drop_species
 from dsdcrn.model.domains import base
 from dsdcrn.options import MODULAR_JOBS, VERIFY_TIMEOUT_S
@@ -254,33 +253,26 @@ def _check(
     problems: list[Problem],
     todo: list[int],
     runner: JobRunner,
-    t0: float,
     timeout_s: float,
     labels: list[str],
 ) -> dict[int, Answer]:
     """Module index -> its answer, for the modules ``todo``; a module not answered by
-    ``t0 + timeout_s`` (monotonic s) gets verdict None (the checks still running are
-    cancelled); a check that fails is a :class:`DsdcrnError` naming its module
-    (``labels``)."""
+    the runner's deadline (``timeout_s`` after the start) gets verdict None (the checks
+    still running are cancelled); a check that fails is a
+    :class:`~dsdcrn.errors.DsdcrnError` naming its module (``labels``)."""
     answers: dict[int, Answer] = {}
     futures = []
     try:
         futures = [(k, runner.executor.submit(_timed, _verify_module, *problems[k])) for k in todo]
         for k, f in futures:
-            left = t0 + timeout_s - time.monotonic()
             try:
-                if left <= 0 and not f.done():
-                    raise FutureTimeout
-                answers[k] = f.result(timeout=max(left, 0.001))
+                answers[k] = runner.wait(f)
                 report(runner.progress, runner.what, len(answers), len(futures))
             except FutureTimeout:
                 answers[k] = (None, f"no answer within {timeout_s:g} s", None, timeout_s)
             except Exception as err:  # a worker's failure, reported with its module
-                runner.cancel([f for _, f in futures])
-                raise DsdcrnError(
-                    f"{runner.what}: the module of formal reaction(s) {labels[k]} failed: "
-                    f"{type(err).__name__}: {err}"
-                ) from None
+                label = f"the module of formal reaction(s) {labels[k]}"
+                raise runner.failure([f for _, f in futures], label, err) from None
     finally:
         if any(v[0] is None for v in answers.values()):
             runner.cancel([f for _, f in futures])
@@ -357,5 +349,5 @@ def verify_modular(
         )
     runner = JobRunner(executor, jobs, t0 + timeout_s, "modular verification", on_progress)
     labels = [",".join(map(str, m.index)) for m in modular.modules]
-    answers = _check(problems, todo, runner, t0, timeout_s, labels)
+    answers = _check(problems, todo, runner, timeout_s, labels)
     return _verdicts(modular, mod_formal, keys, seen, answers)
