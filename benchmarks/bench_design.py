@@ -135,7 +135,6 @@ def run(name: str, problem: DesignProblem, n: int, jobs: int, serial: bool) -> N
     cx = [r for r in w.scores.complexes if not r.get("skipped")]
     worst = max(cx, key=lambda r: r["ensemble_defect"])
     dG = list(w.design.toehold_dG.values())
-    dev = max(abs(g - 7.7) for g in dG)
     bad = w.scores.spurious_dimers()
     n_pairs = sum(p["strand_a"] != p["strand_b"] for p in w.scores.pairs)
     strongest = min(
@@ -143,9 +142,11 @@ def run(name: str, problem: DesignProblem, n: int, jobs: int, serial: bool) -> N
         key=lambda p: p["bind_dG_mfe"],
     )
     print(
-        f"  winner {w.index} (meets spec: {best.ranking.feasible[w.index]}; "
-        f"{sum(best.ranking.feasible)} of {n} candidates do): toeholds {min(dG):.2f}-"
-        f"{max(dG):.2f} kcal/mol, |dG - 7.7| <= {dev:.2f}; worst ensemble defect "
+        f"  winner {w.index} (meets spec: {best.meets(w.index)}; "
+        f"{sum(best.meets(i) for i in range(n))} of {n} candidates do): toeholds in context "
+        f"{min(dG):.2f} to {max(dG):.2f} kcal/mol, at most {m['dG dev max']:.2f} from target; "
+        f"occupancy max {m['Occupancy max']:.1f} %, SSTU min {m['SSTU min']:.2f}, "
+        f"{m['Toehold windows']:.0f} toehold windows; worst ensemble defect "
         f"{worst['ensemble_defect']:.1%} ({worst['name']}, {len(worst['strands'])} strand(s)) "
         f"over {len(cx)} complexes, {sum(r['ensemble_defect'] >= 0.05 for r in cx)} at 5 % "
         "or more"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dsdcrn.errors import DsdcrnError
 from dsdcrn.model.crn import CRN, Reaction, parse_crn
 from dsdcrn.neural import nagipogu_reif
 from dsdcrn.neural.network import rail, signed
@@ -73,3 +74,29 @@ def nagipogu_reif_neuron(
 
 
 DEFAULT = "nagipogu_reif_neuron_d1"
+
+
+def rps_oscillator(unit_nM: float = UNIT_NM) -> CRN:
+    """The rock-paper-scissors oscillator ``A + B -> 2B``, ``B + C -> 2C``,
+    ``C + A -> 2A`` (rate constants 1 in formal units), the cyclic CRN Soloveichik,
+    Seelig & Winfree (PNAS 2010) compile to DNA; initial concentrations 1, 0.5 and 0.2
+    formal units (``unit_nM`` nM each) so that it cycles rather than sitting at its
+    fixed point."""
+    lines = ["A + B -> 2B [k = 1]", "B + C -> 2C [k = 1]", "C + A -> 2A [k = 1]"]
+    for name, units in (("A", 1.0), ("B", 0.5), ("C", 0.2)):
+        lines.append(f"{name} @initial {units * unit_nM:g} nM")
+    text = "# rps_oscillator\n" + "\n".join(lines) + "\n"
+    return parse_crn(text, source="<rps-oscillator>", name="rps_oscillator")
+
+
+#: Built-in circuits by name: ``dsdcrn build --circuit NAME`` (and ``dsdcrn default``).
+BUILTIN = {DEFAULT: nagipogu_reif_neuron, "rps_oscillator": rps_oscillator}
+
+
+def builtin(name: str, unit_nM: float = UNIT_NM) -> CRN:
+    """The built-in circuit ``name`` (:data:`BUILTIN`) at ``unit_nM`` nM per formal unit."""
+    if name not in BUILTIN:
+        raise DsdcrnError(
+            f"unknown built-in circuit {name!r}; choose one of {', '.join(sorted(BUILTIN))}"
+        )
+    return BUILTIN[name](unit_nM=unit_nM)

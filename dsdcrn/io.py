@@ -40,6 +40,7 @@ from dsdcrn.errors import DsdcrnError
 OUTPUT_FILES = frozenset(
     {
         # design folder (dsdcrn build) and sequence folder (dsdcrn design)
+        "README.md",
         "formal.crn",
         "system.pil",
         "enumerated.pil",

@@ -65,18 +65,35 @@ class DesignOptions:
     Units: kcal/mol for energies, °C, M Na+, nt, s; ``None`` picks the designer's default.
     """
 
-    toehold_dG: float = 7.7  # target toehold binding energy magnitude, kcal/mol
-    toehold_dev: float = 0.5  # allowed deviation, kcal/mol
-    toehold_maxspurious: float | None = None  # fraction of toehold_dG; None: 0.4, relaxed
+    # toehold target: in-context ViennaRNA ΔG magnitude at the scheme's toehold length,
+    # kcal/mol (dsdcrn.design.toehold_energy); None: Peppercorn's energy of each length
+    toehold_dG: float | None = None
+    toehold_dev: float = 0.5  # allowed deviation of a toehold's in-context ΔG, kcal/mol
+    toehold_maxspurious: float | None = None  # stickydesign, fraction; None: 0.4, relaxed
     temperature_C: float = 25.0
     salt_M: float | None = None  # M Na+; None: ViennaRNA's standard 1.021 M
+    mg_mM: float = 0.0  # mM Mg2+, entered as a Na+ equivalent (salt_equivalent_M)
     gc_range: tuple[float, float] = (0.35, 0.65)  # GC fraction of long domains
     max_shared_kmer: int | None = None  # nt; None: by system size
     three_letter: bool = True  # Piperine's A/C/T code for every domain
+    # no change may add a strand window reading 5 nt of a toehold elsewhere (default: such
+    # windows are penalised and removed where the other constraints allow)
+    hard_toehold_windows: bool = False
     ssm_steps: int | None = None
     defect_target: float = 0.04  # ensemble defect below which a complex is left alone
+    sstu_min: float = 0.9  # unpaired probability each toehold nt of a free strand should reach
     defect_steps: int | None = None
     max_seconds: float = 120.0  # wall-time budget of one design, s
+
+    def salt_equivalent_M(self) -> float | None:
+        """The Na+ concentration ViennaRNA is given (M): ``salt_M`` (None: its standard
+        1.021 M) plus 0.12 sqrt(``mg_mM``) for Mg2+ (von Ahsen et al., Clin. Chem.
+        47:1956, 2001: [Na+]eq = [Na+] + 120 sqrt([Mg2+]), both mM); None when neither
+        is set."""
+        if not self.mg_mM:
+            return self.salt_M
+        na = 1.021 if self.salt_M is None else float(self.salt_M)
+        return na + 0.12 * float(self.mg_mM) ** 0.5
 
 
 @dataclass
@@ -110,7 +127,7 @@ class BuildOptions:
     verify_timeout_s: float = VERIFY_TIMEOUT_S
     enumeration: EnumerationOptions = field(default_factory=EnumerationOptions)
     design: DesignOptions = field(default_factory=DesignOptions)
-    candidates: int = 1  # sequence designs made; the meta-ranked best is kept
+    candidates: int = 4  # sequence designs made (in parallel); the meta-ranked best is kept
     jobs: int = field(default_factory=_all_cores)  # processes for candidates and scoring
     weights: dict[str, float] | None = None  # meta-ranking weights, percent
     modular: bool = False  # enumerate and verify one formal reaction at a time

@@ -22,6 +22,7 @@ __all__ = [
     "int_at_least",
     "nonnegative_float",
     "nonnegative_float_list",
+    "temperature_C",
     "nonnegative_int",
     "positive_float",
     "positive_int",
@@ -113,6 +114,11 @@ def positive_float(text: str) -> float:
 def above_one(text: str) -> float:
     """A finite number > 1 (a stock's fold over its working concentration)."""
     return _float(text, lambda x: x > 1, "> 1")
+
+
+def temperature_C(text: str) -> float:
+    """A temperature in [0, 95] °C (where ViennaRNA's DNA parameters are used)."""
+    return _float(text, lambda x: 0 <= x <= 95, "in [0, 95] °C")
 
 
 def nonnegative_float(text: str) -> float:

@@ -224,6 +224,7 @@ def test_every_numeric_option_has_a_checking_type():
 def test_numeric_type_callables():
     assert validate.positive_float(" 2.5 ") == 2.5
     assert validate.nonnegative_float("0") == 0.0
+    assert validate.temperature_C("37") == 37.0
     assert validate.fraction("1") == 1.0
     assert validate.positive_int("3") == 3
     assert validate.nonnegative_int("0") == 0
@@ -234,6 +235,7 @@ def test_numeric_type_callables():
         (validate.positive_float, "nan", "must be a finite number > 0, got 'nan'"),
         (validate.positive_float, "abc", "got 'abc'"),
         (validate.nonnegative_float, "-inf", ">= 0, got '-inf'"),
+        (validate.temperature_C, "120", "in [0, 95] °C, got '120'"),
         (validate.positive_int, "1e3", "must be an integer >= 1, got '1e3'"),
         (validate.nonnegative_int, "-1", ">= 0"),
         (validate.positive_int_list, "", "comma-separated integers >= 1"),

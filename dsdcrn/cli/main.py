@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from dsdcrn import __version__
-from dsdcrn.circuits import DEFAULT, nagipogu_reif_neuron
+from dsdcrn.circuits import BUILTIN, DEFAULT, builtin
 from dsdcrn.cli.neural import add_parsers as add_neural_parsers
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.io import (
@@ -49,6 +49,7 @@ from dsdcrn.validate import (
     nonnegative_int,
     positive_float,
     positive_int,
+    temperature_C,
     weight_item,
 )
 
@@ -61,8 +62,10 @@ def _emit(text: str, out: str | None) -> None:
 
 
 def _load(args) -> CRN:
+    if args.crn is not None and getattr(args, "circuit", None):
+        raise DsdcrnError("give a CRN file or --circuit, not both")
     if args.crn is None:
-        crn = nagipogu_reif_neuron(unit_nM=getattr(args, "unit_nM", 10.0))
+        crn = builtin(getattr(args, "circuit", None) or DEFAULT, getattr(args, "unit_nM", 10.0))
     else:
         crn = read_crn(args.crn, args.init)
     if not crn.reactions:
@@ -72,6 +75,11 @@ def _load(args) -> CRN:
 
 def _crn_args(p: argparse.ArgumentParser, scheme: bool = True) -> None:
     p.add_argument("crn", nargs="?", help=f"formal CRN file (default: built-in {DEFAULT})")
+    p.add_argument(
+        "--circuit",
+        choices=sorted(BUILTIN),
+        help=f"a built-in circuit instead of a file (default {DEFAULT})",
+    )
     p.add_argument("--init", help="file of initial concentrations ('A @initial 10', nM)")
     if scheme:
         p.add_argument("--scheme", default=_B.scheme, help="scheme name or path to a scheme .py")
@@ -136,7 +144,11 @@ def _design_args(p: argparse.ArgumentParser, candidates: int = _B.candidates) ->
         "--seed", type=nonnegative_int, default=_B.seed, help="seed of the sequence design"
     )
     g.add_argument(
-        "--toehold-dG", type=positive_float, default=_D.toehold_dG, help="toehold target, kcal/mol"
+        "--toehold-dG",
+        type=positive_float,
+        default=_D.toehold_dG,
+        help="toehold target: in-context ViennaRNA ΔG magnitude at the scheme's toehold "
+        "length, kcal/mol (default: Peppercorn's energy of each length, 8.3 for 6 nt)",
     )
     g.add_argument(
         "--toehold-dev",
@@ -158,9 +170,27 @@ def _design_args(p: argparse.ArgumentParser, candidates: int = _B.candidates) ->
         help="Na+, M (default ViennaRNA's 1.021 M)",
     )
     g.add_argument(
+        "--temperature-C",
+        type=temperature_C,
+        default=_D.temperature_C,
+        help="temperature of the sequence design and its checks, °C (default 25)",
+    )
+    g.add_argument(
+        "--mg-mM",
+        type=nonnegative_float,
+        default=_D.mg_mM,
+        help="Mg2+, mM, as a Na+ equivalent (+0.12 sqrt(mM) M; default 0)",
+    )
+    g.add_argument(
         "--four-letter",
         action="store_true",
         help="use A, C, G and T in every domain (default: Piperine's A/C/T code)",
+    )
+    g.add_argument(
+        "--hard-toehold-windows",
+        action="store_true",
+        help="no design change may add a 5-nt window reading a toehold elsewhere "
+        "(default: penalised and removed where the other constraints allow)",
     )
     g.add_argument(
         "--candidates",
@@ -213,7 +243,10 @@ def _build_options(args, **extra) -> BuildOptions:
         toehold_dev=args.toehold_dev,
         toehold_maxspurious=args.toehold_maxspurious,
         salt_M=args.salt_M,
+        mg_mM=args.mg_mM,
+        temperature_C=args.temperature_C,
         three_letter=not args.four_letter,
+        hard_toehold_windows=args.hard_toehold_windows,
     )
     return BuildOptions(
         seed=args.seed,
@@ -360,6 +393,15 @@ def _show_rewrite(system) -> None:
         print(system.rewrite.to_comment(prefix="").rstrip(), file=sys.stderr)
 
 
+def _command_line(args) -> str:
+    """The build command as typed (``dsdcrn`` and its arguments, shell-quoted), with
+    ``--force`` added so that it replaces the folder it made."""
+    import shlex
+
+    argv = [a for a in sys.argv[1:] if a != "--force"]
+    return shlex.join(["dsdcrn", *argv, "--force"])
+
+
 def cmd_build(args) -> None:
     from dsdcrn.output.designfolder import write_design
     from dsdcrn.pipeline import build
@@ -385,7 +427,7 @@ def cmd_build(args) -> None:
         sequence_rates=not args.no_sequence_rates,
     )
     b = build(crn, opts, progress=not args.quiet, on_progress=terminal_bar())
-    out = write_design(b, args.output, force=args.force)
+    out = write_design(b, args.output, force=args.force, command=_command_line(args))
     v, f = b.verification, b.fidelity
     line = (
         f"{crn.name}: {len(crn.reactions)} formal reactions -> {b.counts.strands} strands, "
@@ -457,7 +499,7 @@ def cmd_verify(args) -> None:
 
 
 def cmd_design(args) -> None:
-    from dsdcrn.design.candidates import best_of
+    from dsdcrn.design.candidates import best_of, spec_summary
     from dsdcrn.design.ordering import fasta
     from dsdcrn.output.designfolder import write_sequence_folder
 
@@ -489,9 +531,11 @@ def cmd_design(args) -> None:
         f"best of {len(best.candidates)}: candidate {w.index} (seed {w.seed}); "
         f"{len(problem.strands)} strands; BN% max {m['BN% max']:.1f}; "
         f"strongest unintended dimer {m['Dimer dG min']:.1f} kcal/mol; "
-        f"toehold dG error {m['dG error']:.2f} kcal/mol",
+        f"toehold in-context dG off target by at most {m['dG dev max']:.2f} kcal/mol; "
+        f"toehold occupancy max {m['Occupancy max']:.1f}%; SSTU min {m['SSTU min']:.2f}",
         file=sys.stderr,
     )
+    print(spec_summary(w.scores, opts.design).replace("**", ""), file=sys.stderr)
     if args.output:
         out = write_sequence_folder(problem, best, args.output, pil, roles, force=args.force)
         print(f"wrote design folder {out}", file=sys.stderr)
@@ -625,7 +669,7 @@ def cmd_schemes(args) -> None:
 
 
 def cmd_default(args) -> None:
-    _emit(nagipogu_reif_neuron(unit_nM=args.unit_nM).to_text(), args.output)
+    _emit(builtin(args.circuit or DEFAULT, args.unit_nM).to_text(), args.output)
 
 
 def _force_arg(p: argparse.ArgumentParser) -> None:
@@ -766,6 +810,7 @@ def _add_tools(sub) -> None:
     )
     df = sub.add_parser("default", help="print the built-in default circuit's formal CRN")
     df.add_argument("--unit-nM", type=positive_float, default=_B.unit_nM, help="nM per formal unit")
+    df.add_argument("--circuit", choices=sorted(BUILTIN), help=f"default {DEFAULT}")
     df.add_argument("-o", "--output")
     df.set_defaults(func=cmd_default)
 
@@ -795,7 +840,7 @@ def _output_claim(args) -> contextlib.AbstractContextManager:
     """Check every output location before any work; for an output folder, claim it
     (:func:`dsdcrn.io.claim_folder`) for the whole run."""
     if args.command == "build" and not args.output:
-        name = Path(args.crn).stem if args.crn else DEFAULT
+        name = Path(args.crn).stem if args.crn else (getattr(args, "circuit", None) or DEFAULT)
         args.output = str(Path("designs") / name)
     if args.command in FOLDER_COMMANDS:
         if not getattr(args, "output", None):

@@ -4,7 +4,8 @@ Candidate ``i`` is designed with its own seed, drawn from ``numpy.random.SeedSeq
 spawned child ``i``, so it does not depend on how many candidates are made, on the
 number of processes, or on the order they finish in: the winner is the same for the
 same seed whatever the number of cores.  The winner is the meta-ranked best of the
-candidates that meet the specification (:func:`meets_spec`), or of all when none does.
+candidates that miss the fewest items of the specification (:func:`spec_misses`): of
+those that meet it, when any does.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import numpy as np
 from dsdcrn.design.ranking import Ranking, rank_candidates
 from dsdcrn.design.scores import METRICS, ScoreOptions, ScoreReport, score_design
 from dsdcrn.design.sequences import design_sequences
-from dsdcrn.design.toeholds import toehold_targets
 from dsdcrn.design.vienna import vienna_checks
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DesignProblem, SequenceDesign
@@ -31,12 +31,17 @@ from dsdcrn.progress import Progress, report
 
 __all__ = [
     "DEFECT_SPEC",
+    "OCCUPANCY_SPEC",
+    "SPEC_TEXT",
     "YIELD_SPEC",
     "BestOf",
     "Candidate",
     "best_of",
     "candidate_seeds",
+    "SPEC_WHY",
     "meets_spec",
+    "spec_misses",
+    "spec_summary",
 ]
 
 
@@ -59,27 +64,35 @@ class BestOf:
     ranking: Ranking
     seed: int
     weights: dict[str, float] = field(default_factory=dict)
+    misses: list[int] = field(default_factory=list)  # specification items each misses
+
+    def meets(self, i: int) -> bool:
+        """Whether candidate ``i`` meets the whole specification."""
+        return not self.misses or self.misses[i] == 0
 
     @property
     def winner(self) -> Candidate:
         return self.candidates[self.ranking.winner]
 
     def scores_csv(self) -> str:
-        """One row per candidate: seed, every metric, meta-rank sum, whether it meets the
-        specification (:func:`meets_spec`), winner flag."""
+        """One row per candidate: seed, every metric, meta-rank sum, the number of
+        specification items it misses and whether it meets it (:func:`spec_misses`),
+        winner flag."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         metrics = list(self.ranking.metrics)
-        w.writerow(["candidate", "seed", *metrics, "meta_rank_sum", "meets_spec", "winner"])
-        spec = self.ranking.feasible or [True] * len(self.candidates)
-        for c, total, ok in zip(self.candidates, self.ranking.total, spec, strict=True):
+        w.writerow(
+            ["candidate", "seed", *metrics, "meta_rank_sum", "spec_misses", "meets_spec", "winner"]
+        )
+        for c, total in zip(self.candidates, self.ranking.total, strict=True):
             w.writerow(
                 [
                     c.index,
                     c.seed,
                     *(f"{c.scores.metrics[m]:.6g}" for m in metrics),
                     int(total),
-                    int(ok),
+                    self.misses[c.index] if self.misses else 0,
+                    int(self.meets(c.index)),
                     int(c.index == self.ranking.winner),
                 ]
             )
@@ -91,23 +104,27 @@ class BestOf:
         lines = [
             f"Best of {len(self.candidates)} candidate(s) (seed {self.seed}; candidate i uses "
             "seed SeedSequence(seed).spawn(N)[i]); meta-ranking as Piperine's selectseq "
-            "(`dsdcrn.design.ranking`), among the candidates that meet the specification (toeholds "
-            f"within the deviation, every ensemble defect < {DEFECT_SPEC:.0%} and yield >= "
-            f"{YIELD_SPEC:g} %, no spurious dimer) when any does.  Winner: candidate "
+            "(`dsdcrn.design.ranking`), among the candidates that miss the fewest items of "
+            f"the specification ({SPEC_TEXT}).  Winner: candidate "
             f"{r.winner} (sum of meta-ranks {int(r.total[r.winner])}).",
             "",
-            "| candidate | seed | meets spec | sum of meta-ranks | "
+            "| candidate | seed | items missed | sum of meta-ranks | "
             + " | ".join(_META_SHORT)
             + " |",
             "|---:|---:|---|---:|" + "---:|" * len(_META_SHORT),
         ]
-        spec = r.feasible or [True] * len(self.candidates)
         for c in self.candidates:
             mr = " | ".join(str(int(x)) for x in r.meta_ranks[c.index])
-            ok = "yes" if spec[c.index] else "no"
-            lines.append(f"| {c.index} | {c.seed} | {ok} | {int(r.total[c.index])} | {mr} |")
+            n = self.misses[c.index] if self.misses else 0
+            lines.append(f"| {c.index} | {c.seed} | {n} | {int(r.total[c.index])} | {mr} |")
         return "\n".join(lines) + "\n"
 
+
+#: The specification in one phrase (:func:`spec_misses`).
+SPEC_TEXT = (
+    "every toehold's in-context ΔG within the deviation, no toehold window elsewhere, "
+    "toeholds < 10% occupied, SSTU >= 0.9, every ensemble defect < 5% and yield >= 99%"
+)
 
 _META_SHORT = ("worst", "worst w.", "sum", "sum w.", "excess", "excess w.", "bad %", "bad % w.")
 
@@ -116,26 +133,91 @@ _META_SHORT = ("worst", "worst w.", "sum", "sum w.", "excess", "excess w.", "bad
 DEFECT_SPEC = 0.05
 #: Predicted equilibrium yield (%) every intended complex must reach (specification).
 YIELD_SPEC = 99.0
+#: Occupancy (%) of an exposed toehold by unintended partners every site must stay under.
+OCCUPANCY_SPEC = 10.0
 
 
-def meets_spec(design: SequenceDesign, scores: ScoreReport, options: DesignOptions) -> bool:
-    """The design specification: every toehold within ``toehold_dev`` of its length's
-    target (:func:`dsdcrn.design.toeholds.toehold_targets` of ``toehold_dG``, kcal/mol),
-    every scored intended complex under :data:`DEFECT_SPEC` ensemble defect and at
-    :data:`YIELD_SPEC` % predicted yield or more, and no spurious dimer
-    (:meth:`dsdcrn.design.scores.ScoreReport.spurious_dimers`)."""
-    length = {t: len(design.domains[t]) for t in design.toehold_dG}
-    target = toehold_targets(length.values(), options.toehold_dG)
-    toeholds = all(
-        abs(g - target[length[t]]) <= options.toehold_dev + 1e-9
-        for t, g in design.toehold_dG.items()
+def spec_misses(scores: ScoreReport, options: DesignOptions) -> list[tuple[str, str]]:
+    """The items of the design specification a design misses, as (item, figures) pairs
+    (empty: it meets it): every toehold's mean in-context ΔG within ``toehold_dev`` of
+    its target (``toehold ΔG``, :mod:`dsdcrn.design.toehold_energy`), no strand window
+    reading part of a toehold elsewhere (``toehold windows``), every exposed toehold under
+    :data:`OCCUPANCY_SPEC` % occupied by unintended partners (``occupancy``), SSTU of
+    every free strand at least ``options.sstu_min`` (``SSTU``), and every scored intended
+    complex under :data:`DEFECT_SPEC` ensemble defect (``ensemble defect``) and at
+    :data:`YIELD_SPEC` % predicted yield or more (``yield``).  :data:`SPEC_WHY` says why
+    each item can stay missed."""
+    m = scores.metrics
+    out = []
+    if m["dG dev max"] > options.toehold_dev + 1e-9:
+        out.append(
+            (
+                "toehold ΔG",
+                f"a toehold's in-context ΔG is {m['dG dev max']:.2f} kcal/mol "
+                f"from its target (allowed {options.toehold_dev:g})",
+            )
+        )
+    if m["Toehold windows"] > 0:
+        out.append(
+            (
+                "toehold windows",
+                f"{int(m['Toehold windows'])} strand window(s) read 5 nt of a toehold elsewhere",
+            )
+        )
+    if m["Occupancy max"] >= OCCUPANCY_SPEC:
+        out.append(
+            (
+                "occupancy",
+                f"a toehold is {m['Occupancy max']:.1f}% occupied by unintended "
+                f"partners (allowed < {OCCUPANCY_SPEC:g}%)",
+            )
+        )
+    if m["SSTU min"] < options.sstu_min:
+        out.append(("SSTU", f"SSTU min {m['SSTU min']:.2f} (required >= {options.sstu_min:g})"))
+    rows = [c for c in scores.complexes if not c.get("skipped")]
+    worst = max((c["ensemble_defect"] for c in rows), default=0.0)
+    if worst >= DEFECT_SPEC:
+        out.append(
+            ("ensemble defect", f"worst ensemble defect {worst:.1%} (required < {DEFECT_SPEC:.0%})")
+        )
+    low = min((c["yield_pct"] for c in rows), default=100.0)
+    if low < YIELD_SPEC:
+        out.append(("yield", f"lowest yield {low:.1f}% (required >= {YIELD_SPEC:g}%)"))
+    return out
+
+
+#: Why an item of the specification can stay missed after the designer's phases.
+SPEC_WHY = {
+    "toehold ΔG": "a toehold whose flank is another toehold (or whose best flank would "
+    "make a forbidden motif) cannot be pinned onto its target",
+    "toehold windows": "in the A/C/T code with distinct k-mers and GC windows, removing "
+    "every window costs ensemble defects; the designer penalises and removes them where "
+    "no defect rises (--hard-toehold-windows forbids them at that cost)",
+    "occupancy": "4-nt matches (and G-T wobbles) of a toehold's complement in the "
+    "micromolar helper and signal strands bind weakly but add up; the 5-nt window rule "
+    "cannot remove them",
+    "SSTU": "weak A-T hairpins between a toehold and its own strand that no allowed change "
+    "of the long domains removes",
+    "ensemble defect": "the defect phase ran out of steps or allowed changes",
+    "yield": "a sub-complex competes with the intended complex at equilibrium",
+}
+
+
+def meets_spec(scores: ScoreReport, options: DesignOptions) -> bool:
+    """Whether a design meets the specification (:func:`spec_misses` is empty)."""
+    return not spec_misses(scores, options)
+
+
+def spec_summary(scores: ScoreReport, options: DesignOptions) -> str:
+    """One line: the specification met, or each missed item with its figure and why."""
+    misses = spec_misses(scores, options)
+    if not misses:
+        return f"**Specification: met** ({SPEC_TEXT})."
+    return (
+        "**Specification: missed** "
+        + "; ".join(f"{item}: {text} ({SPEC_WHY[item]})" for item, text in misses)
+        + "."
     )
-    defects = all(
-        c["ensemble_defect"] < DEFECT_SPEC and c["yield_pct"] >= YIELD_SPEC
-        for c in scores.complexes
-        if not c.get("skipped")
-    )
-    return toeholds and defects and not scores.spurious_dimers()
 
 
 def candidate_seeds(seed: int, n: int) -> list[int]:
@@ -149,7 +231,13 @@ def _one(args: tuple) -> tuple[SequenceDesign, ScoreReport, float]:
     problem, seed, dopts, sopts, jobs = args
     t0 = time.perf_counter()
     design = design_sequences(
-        problem.domains, problem.strands, problem.complexes, seed=seed, options=dopts, checks=False
+        problem.domains,
+        problem.strands,
+        problem.complexes,
+        seed=seed,
+        options=dopts,
+        checks=False,
+        concentrations_nM=problem.concentrations_nM,
     )
     scores = score_design(problem, design, sopts, jobs=jobs)
     return design, scores, time.perf_counter() - t0
@@ -207,7 +295,9 @@ def best_of(
         raise DesignError(f"jobs must be >= 1, got {jobs}")
     dopts = design_options or DesignOptions()
     sopts = score_options or ScoreOptions(
-        temperature_C=dopts.temperature_C, salt_M=dopts.salt_M, toehold_dG=dopts.toehold_dG
+        temperature_C=dopts.temperature_C,
+        salt_M=dopts.salt_equivalent_M(),
+        toehold_dG=dopts.toehold_dG,
     )
     seeds = candidate_seeds(seed, n)
     workers = min(jobs, n)
@@ -222,15 +312,16 @@ def best_of(
         for i, (s, (d, sc, t)) in enumerate(zip(seeds, results, strict=True))
     ]
     higher = {m: hb for m, (hb, _) in METRICS.items()}
-    feasible = [meets_spec(c.design, c.scores, dopts) for c in cands]
-    ranking = rank_candidates([c.scores.metrics for c in cands], higher, weights, feasible)
+    misses = [len(spec_misses(c.scores, dopts)) for c in cands]
+    fewest = [m == min(misses) for m in misses]
+    ranking = rank_candidates([c.scores.metrics for c in cands], higher, weights, fewest)
     best = cands[ranking.winner]
     if checks:  # the complexes were folded by the scoring, under the same model
         best.design.complex_checks = [_complex_check(r, sopts) for r in best.scores.complexes]
         _, best.design.strand_checks = vienna_checks(
-            best.design.strands, {}, {}, dopts.temperature_C, dopts.salt_M
+            best.design.strands, {}, {}, dopts.temperature_C, dopts.salt_equivalent_M()
         )
-    return BestOf(cands, ranking, int(seed), dict(ranking.weights))
+    return BestOf(cands, ranking, int(seed), dict(ranking.weights), misses)
 
 
 _CHECK_KEYS = ("mfe_structure", "mfe_dG", "mfe_equals_target", "ensemble_dG", "ensemble_defect")

@@ -37,6 +37,7 @@ __all__ = [
     "encode",
     "find_motifs",
     "longest_shared_kmer",
+    "flank_position",
     "revcomp",
     "split_token",
     "violations",
@@ -52,9 +53,10 @@ FORBIDDEN_MOTIFS: tuple[str, ...] = ("GGGG", "CCCC", "AAAAA", "TTTTT", "WWWWWW",
 #: score (forbidding them too leaves three-letter domains with too few distinct k-mers).
 AVOIDED_MOTIFS: tuple[str, ...] = ("GGG", "CCC")
 AVOIDED_MOTIF_WEIGHT = 4.0
-#: A strand window of this many nt equal to part of a toehold whose complement lies
-#: exposed (unpaired) in an intended complex binds there (about -6 kcal/mol for 5 nt); each
-#: such window in a strand that is not an intended partner adds this to the SSM score.
+#: A strand window of this many nt equal to part of a toehold or of its complement, outside
+#: that toehold's own domain, binds the toehold's exposed copy (about -6 kcal/mol for 5 nt):
+#: toehold occlusion.  Each such window adds this to the SSM score, and phase 4 of the
+#: designer removes them (a hard item of the specification).
 TOEHOLD_MATCH_NT = 5
 TOEHOLD_MATCH_WEIGHT = 24.0
 #: Each motif as (set of base codes, run length), for the vectorised checks.
@@ -193,6 +195,18 @@ class Layout:
         return np.where(self.s_sep, 9, s)
 
 
+def flank_position(lay: Layout, token: str, side: str) -> tuple[int, bool]:
+    """(position in the domain vector, read as its complement) of the nucleotide of
+    ``token`` that flanks a neighbouring domain on the neighbour's ``side`` ('5': the
+    token lies 5' of it, so its 3'-most nucleotide; '3': its 5'-most nucleotide)."""
+    i = lay.names.index(token.rstrip("*"))
+    first, last = int(lay.starts[i]), int(lay.starts[i] + lay.lengths[i] - 1)
+    comp = token.endswith("*")
+    if side == "5":
+        return (first if comp else last), comp
+    return (last if comp else first), comp
+
+
 def violations(
     seq: np.ndarray, lay: Layout, gc_counts: tuple[np.ndarray, np.ndarray]
 ) -> tuple[int, np.ndarray]:
@@ -237,7 +251,13 @@ class HardConstraints:
 
     The same constraints as :func:`violations`: motifs in every strand and domain
     (junctions included), GC counts of long domains, distinct ``k``-mers in the domains
-    and their complements.  Only windows holding the changed position are re-checked.
+    and their complements.  ``exposed`` lists the toeholds whose
+    :data:`TOEHOLD_MATCH_NT`-nt windows no other place should read (:meth:`toehold_hits`):
+    each such window costs :data:`TOEHOLD_MATCH_WEIGHT` in the soft score, and with
+    ``hard_windows`` no change may add one
+    (:func:`dsdcrn.design.long_domains.clear_toehold_windows` first removes those the
+    random draw made).  Only windows holding the changed position are
+    re-checked.
     """
 
     def __init__(
@@ -246,9 +266,11 @@ class HardConstraints:
         lay: Layout,
         unit_labels: list[np.ndarray],
         gc_counts: tuple[np.ndarray, np.ndarray],
-        exposed: list[tuple[int, bool, set[int]]] | None = None,
+        exposed: list[tuple[int, bool]] | None = None,
+        hard_windows: bool = False,
     ) -> None:
         self.lay = lay
+        self.hard_windows = hard_windows
         self.low, self.high = gc_counts
         self.gc = np.add.reduceat(((seq == 1) | (seq == 2)).astype(np.int64), lay.starts)
         self.motifs = []  # forbidden: (labels, offsets, windows, tables)
@@ -262,20 +284,23 @@ class HardConstraints:
                 off, win = _csr((L >> 1).ravel(), np.repeat(np.arange(len(L)), run), lay.total)
                 tables = [np.isin(np.arange(4), list(b)) for b, r in runs if r == run]
                 dest.append((L, off, win, tables))
-        # strand windows matching an exposed toehold complement over TOEHOLD_MATCH_NT nt
+        # strand windows reading TOEHOLD_MATCH_NT nt of a toehold or its complement
+        # anywhere but inside that toehold's own domain (junctions included)
         self.th = None
         if exposed:
             n = TOEHOLD_MATCH_NT
             L, sid = windows(lay.labels, n)
             forb = np.zeros((4**n, len(exposed)), bool)
-            allowed = np.zeros((len(lay.labels), len(exposed)), bool)
-            for j, (i, comp, holders) in enumerate(exposed):
-                # a strand binds exposed t* where it reads t (and exposed t where it reads t*)
+            allowed = np.zeros((len(L), len(exposed)), bool)
+            pos = L >> 1
+            for j, (i, comp) in enumerate(exposed):
+                # entry (t, True) forbids reads of t (they bind t*), (t, False) reads of t*
                 t = seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]].astype(np.int64)
                 t = t if comp else (3 - t)[::-1]
                 for a in range(len(t) - n + 1):
                     forb[int(t[a : a + n] @ (4 ** np.arange(n - 1, -1, -1))), j] = True
-                allowed[list(holders), j] = True
+                lo, hi = lay.starts[i], lay.starts[i] + lay.lengths[i]
+                allowed[:, j] = ((pos >= lo) & (pos < hi)).all(axis=1)
             if len(L):
                 off, win = _csr((L >> 1).ravel(), np.repeat(np.arange(len(L)), n), lay.total)
                 self.th = (L, sid, off, win, forb, allowed, 4 ** np.arange(n - 1, -1, -1))
@@ -300,7 +325,22 @@ class HardConstraints:
             A = win[off[g] : off[g + 1]]
             if len(A) and any(t[codes(trial, L[A])].all(axis=1).any() for t in tables):
                 return None
+        if self.hard_windows and self.toehold_delta(trial, g, old) > 0:
+            return None
         return i, dgc
+
+    def toehold_delta(self, trial: np.ndarray, g: int, old: int) -> int:
+        """Change in the number of strand windows :meth:`toehold_hits` flags when base
+        ``g`` of ``trial`` was ``old`` (0 without toehold windows)."""
+        if self.th is None:
+            return 0
+        _, _, off, win, *_ = self.th
+        A = win[off[g] : off[g + 1]]
+        if not len(A):
+            return 0
+        before = trial.copy()
+        before[g] = old
+        return int(self.toehold_hits(trial, A).sum() - self.toehold_hits(before, A).sum())
 
     def check(self, trial: np.ndarray, g: int, old: int) -> tuple | None:
         """The change to apply if ``trial`` (``seq`` with base ``g`` changed) is allowed."""
@@ -353,13 +393,13 @@ class HardConstraints:
                 self.Dkeys[A] = new
 
     def toehold_hits(self, seq: np.ndarray, A: np.ndarray | None = None) -> np.ndarray:
-        """Which strand windows (``A``: those only) match an exposed toehold complement
-        of a strand that is not its intended partner."""
-        L, sid, _, _, forb, allowed, pw = self.th
+        """Which strand windows (``A``: those only) read :data:`TOEHOLD_MATCH_NT` nt of a
+        toehold or its complement outside that toehold's own domain."""
+        L, _, _, _, forb, allowed, pw = self.th
         if A is not None:
-            L, sid = L[A], sid[A]
+            L, allowed = L[A], allowed[A]
         keys = codes(seq, L) @ pw
-        return (forb[keys] & ~allowed[sid]).any(axis=1)
+        return (forb[keys] & ~allowed).any(axis=1)
 
     def soft_delta(self, seq: np.ndarray, trial: np.ndarray, g: int) -> float:
         """Change in the soft score (:meth:`soft_total`) from windows holding ``g``."""
@@ -381,8 +421,8 @@ class HardConstraints:
 
     def soft_total(self, seq: np.ndarray) -> float:
         """:data:`AVOIDED_MOTIF_WEIGHT` x distinct windows holding an avoided motif, plus
-        :data:`TOEHOLD_MATCH_WEIGHT` x strand windows matching an exposed toehold
-        complement of a strand that is not an intended partner."""
+        :data:`TOEHOLD_MATCH_WEIGHT` x strand windows reading part of a toehold or its
+        complement outside its own domain (:meth:`toehold_hits`)."""
         n = 0
         for L, _, _, tables in self.soft:
             C = codes(seq, L)
@@ -393,7 +433,7 @@ class HardConstraints:
         return out
 
     def soft_hot(self, seq: np.ndarray) -> np.ndarray:
-        """Positions in strand windows matching an exposed toehold complement."""
+        """Positions in strand windows that :meth:`toehold_hits` flags."""
         if self.th is None:
             return np.zeros(0, np.int64)
         return np.unique(self.th[0][self.toehold_hits(seq)] >> 1)

@@ -90,9 +90,8 @@ def _repair_trial(
     trial = seq.copy()
     if redraw:
         i = int(lay.owner[rng.choice(cand)])
-        trial[lay.starts[i] : lay.starts[i] + lay.lengths[i]] = rng.choice(
-            alphabet, int(lay.lengths[i])
-        )
+        sl = slice(lay.starts[i], lay.starts[i] + lay.lengths[i])
+        trial[sl] = np.where(lay.mutable[sl], rng.choice(alphabet, int(lay.lengths[i])), seq[sl])
         return trial
     low, high = gc_counts
     p = int(rng.choice(cand))
@@ -167,32 +166,121 @@ def design_long_domains(
     max_seconds: float,
     three_letter: bool = False,
     ssm_steps: int = 0,
-    exposed: list[tuple[int, bool, set[int]]] | None = None,
+    exposed: list[tuple[int, bool]] | None = None,
+    pins: dict[int, int] | None = None,
+    hard_windows: bool = False,
 ) -> tuple[dict[str, Any], dict[str, float], SpuriousSearch, HardConstraints]:
     """Design the long domains in ``seq`` (in place): random draw, repair, then SSM.
 
     With ``three_letter`` the long domains use A, C and T only (no G); ``exposed`` lists
-    the toeholds left unpaired in intended complexes (the SSM score penalises strands
-    reading them).  Returns (search statistics, wall-clock seconds per phase, the SSM
-    score state, the hard-constraint checker), the last two in step with ``seq`` for
-    further refinement.
+    the toeholds whose windows no other place may read (the SSM score penalises such
+    reads, :func:`dsdcrn.design.sequences.occlusion_entries`); ``pins`` fixes bases
+    (position -> code) that ``lay.mutable`` marks as fixed; ``hard_windows`` makes the
+    toehold windows a hard constraint.  Returns (search
+    statistics, wall-clock seconds per phase, the SSM score state, the hard-constraint
+    checker), the last two in step with ``seq`` for further refinement.
     """
     alphabet, strong = alphabet_codes(three_letter)
     gc_counts = gc_bounds(lay, gc_range)
     draw_long_domains(seq, lay, gc_counts, strong, rng)
+    for p, b in (pins or {}).items():  # fixed long-domain bases (toehold flanks)
+        seq[p] = b
     t0 = time.monotonic()
     limits = f"max_shared_kmer={lay.k}, gc_range={gc_range}, no {'/'.join(FORBIDDEN_MOTIFS)}"
     stats = repair(seq, lay, gc_counts, three_letter, rng, max_seconds, limits)
     timings = {"repair_s": round(time.monotonic() - t0, 3)}
     t1 = time.monotonic()
+    hard = HardConstraints(seq, lay, lay.unit_labels, gc_counts, exposed, hard_windows)
+    if hard.th is not None:
+        stats.update(clear_toehold_windows(seq, lay, hard, alphabet, rng))
+        timings["toehold_windows_s"] = round(time.monotonic() - t1, 3)
+    t1 = time.monotonic()
     ssm = SpuriousSearch(lay.labels, seq)
-    hard = HardConstraints(seq, lay, lay.unit_labels, gc_counts, exposed)
     if ssm_steps and lay.mutable.any():
         stats.update(refine_ssm(seq, lay, ssm, hard, alphabet, rng, ssm_steps))
     timings["ssm_s"] = round(time.monotonic() - t1, 3)
     return stats, timings, ssm, hard
 
 
+def clear_toehold_windows(
+    seq: np.ndarray,
+    lay: Layout,
+    hard: HardConstraints,
+    alphabet: list[int],
+    rng: np.random.Generator,
+) -> dict[str, int]:
+    """Remove strand windows reading part of a toehold or its complement outside its own
+    domain (toehold occlusion, :meth:`HardConstraints.toehold_hits`), in place: each
+    pass tries, for every flagged window, its long-domain nucleotides and their other
+    bases in random order and keeps the first change the hard constraints allow that
+    lowers the count.  Returns the initial and final counts and the changes kept."""
+    L = hard.th[0]
+    start = int(hard.toehold_hits(seq).sum())
+    kept = 0
+    for _ in range(CLEAR_PASSES):
+        bad = np.flatnonzero(hard.toehold_hits(seq))
+        if not len(bad):
+            break
+        for w in rng.permutation(bad):
+            if not hard.toehold_hits(seq, np.array([w]))[0]:
+                continue
+            if _clear_window(seq, lay, hard, alphabet, rng, L[w] >> 1):
+                kept += 1
+            else:  # a neutral step, so that the next pass starts elsewhere
+                _clear_window(seq, lay, hard, alphabet, rng, L[w] >> 1, lower=False)
+    return {
+        "toehold_windows_initial": start,
+        "toehold_windows_kept_changes": kept,
+        "toehold_windows_after_draw": int(hard.toehold_hits(seq).sum()),
+    }
+
+
+def _clear_window(
+    seq: np.ndarray,
+    lay: Layout,
+    hard: HardConstraints,
+    alphabet: list[int],
+    rng: np.random.Generator,
+    positions: np.ndarray,
+    lower: bool = True,
+) -> bool:
+    """One change among ``positions`` that lowers the toehold-window count (``lower``;
+    with the compensating change that keeps every ``k``-mer distinct if it needs one),
+    or, with ``lower`` False, any change the hard constraints allow that does not raise
+    it (a neutral step).  True if a change was kept."""
+    from dsdcrn.design.refine import compensate
+
+    for g in rng.permutation(np.unique(positions)):
+        g = int(g)
+        if not lay.mutable[g]:
+            continue
+        old = int(seq[g])
+        for b in rng.permutation([x for x in alphabet if x != old]):
+            trial = seq.copy()
+            trial[g] = b
+            if hard.toehold_delta(trial, g, old) >= (0 if lower else 1):
+                continue
+            ok = hard.check(trial, g, old)
+            if ok is not None:
+                hard.apply(ok)
+                seq[g] = b
+                return True
+            others = hard.collisions(trial, g, old) if lower else None
+            if others is None or not len(others):
+                continue
+            fix = compensate(trial, others, g, lay, (hard.low, hard.high), alphabet, rng)
+            if fix is None:
+                continue
+            trial[fix[0]] = fix[1]
+            if hard.toehold_hits(trial).sum() < hard.toehold_hits(seq).sum():
+                hard.force(trial, [g, fix[0]])
+                seq[:] = trial
+                return True
+    return False
+
+
+#: Passes of :func:`clear_toehold_windows` over the windows still flagged.
+CLEAR_PASSES = 60
 #: Share of SSM proposals drawn from positions in a spurious match (the rest: uniform).
 SSM_HOT_SHARE = 0.8
 #: Steps between refreshes of the list of positions in spurious matches.

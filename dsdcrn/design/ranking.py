@@ -53,6 +53,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "Spurious": 8,
     "dG error": 10,
     "dG range": 20,
+    "dG dev max": 20,  # like dG range
+    "dG error (stickydesign)": 1,  # Piperine's own figure, reported for comparison
+    "Occupancy max": 30,  # like TO max
+    "Toehold windows": 10,  # like TO avg
     "Dimer dG min": 20,
     "Spurious dimers": 20,
     "Yield min": 10,

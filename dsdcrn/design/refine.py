@@ -9,15 +9,22 @@
 4. *exposed toeholds* (:func:`refine_toehold_matches`): strand windows of
    :data:`dsdcrn.design.constraints.TOEHOLD_MATCH_NT` nt that read part of a toehold
    whose complement lies exposed in an intended complex are changed where the constraints
-   hold and no defect rises above target.
+   hold and no defect rises above target;
+5. *single-stranded toeholds* (:func:`refine_sstu`): the nucleotides that the toeholds
+   of free strands pair with, folded alone, are changed until every toehold nucleotide
+   is unpaired with probability ``sstu_min`` or more (SSTU), where the constraints allow;
+6. *occupancy* (:func:`refine_occupancy`): the nucleotides with which the strongest
+   unintended partners hold the most occupied exposed toehold are changed until every
+   site is under its target occupancy, where the constraints allow.
 
-Both phases change a :class:`SearchState` in place.  Defects are fractions of nt.
+The phases change a :class:`SearchState` in place.  Defects are fractions of nt.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -31,6 +38,13 @@ from dsdcrn.design.kmers import SpuriousSearch, codes
 from dsdcrn.design.vienna import MAX_STRANDS_CHECKED
 
 __all__ = [
+    "OCCUPANCY_PARTNERS",
+    "SSTU_PARTNERS",
+    "Occupancy",
+    "Unpaired",
+    "refine_occupancy",
+    "refine_sstu",
+    "worst_first",
     "DEFECT_FIX_TRIES",
     "DEFECT_GATE_K",
     "TOEHOLD_MATCH_MAX_STEPS",
@@ -210,7 +224,8 @@ def defect_trial(
     """``seq`` with base ``b`` at ``g``, if that lowers complex ``c``'s defect.
 
     A change that breaks a hard constraint is paired with a compensating change
-    (:func:`compensate`).  Returns (trial sequence, the changes, the hard-constraint
+    (:func:`compensate`), and the pair may not add a toehold window
+    (:func:`compensate`), and the pair may not add a toehold window
     update of a single change or ``None`` for a pair, ``c``'s new defect), or ``None``.
     """
     seq, hard = st.seq, st.hard
@@ -231,6 +246,8 @@ def defect_trial(
             return None
         trial[fix[0]] = fix[1]
         moves.append(fix)
+        if hard.hard_windows and hard.toehold_hits(trial).sum() > hard.toehold_hits(seq).sum():
+            return None
         if fix[0] in set((defects.labels[c] >> 1).tolist()):
             new_c = defects.evaluate(trial, c)[0]
             if new_c >= defects.defect[c]:
@@ -428,3 +445,380 @@ def refine_toehold_matches(
         "toehold_match_accepted": accepted,
         "toehold_match_final": int(len(hits())),
     }
+
+
+def worst_first(
+    steps: int, worst: Callable[[set[int]], int | None], attempt: Callable[[int], bool]
+) -> tuple[int, int]:
+    """Up to ``steps`` times, ``attempt`` the worst item not yet stuck (``worst``; None:
+    nothing left); an item whose attempt fails is stuck.  Returns (tried, kept)."""
+    tried = kept = 0
+    stuck: set[int] = set()
+    for _ in range(steps):
+        i = worst(stuck)
+        if i is None:
+            break
+        tried += 1
+        if attempt(i):
+            kept += 1
+        else:
+            stuck.add(i)
+    return tried, kept
+
+
+class Unpaired:
+    """Unpaired probabilities of the toehold nucleotides of free strands folded alone
+    (SSTU, ViennaRNA ensemble), read off the domain vector."""
+
+    def __init__(self, lay: Layout, free: dict[int, np.ndarray], md: Any) -> None:
+        # free: strand index (in lay.labels) -> mask of its toehold nucleotides
+        self.lay, self.md = lay, md
+        self.free = {i: m for i, m in free.items() if m.any()}
+        self.by_pos: dict[int, set[int]] = {}
+        for i in self.free:
+            for p in np.unique(lay.labels[i] >> 1):
+                self.by_pos.setdefault(int(p), set()).add(i)
+        self.value: dict[int, float] = {}
+
+    def fold(self, seq: np.ndarray, i: int) -> tuple[float, int, np.ndarray]:
+        """(SSTU min, index of that toehold nucleotide, pair probabilities) of strand ``i``."""
+        import RNA
+
+        s = "".join(BASES[b] for b in codes(seq, self.lay.labels[i]))
+        fc = RNA.fold_compound(s, self.md)
+        _, mfe = fc.mfe()
+        fc.exp_params_rescale(mfe)
+        fc.pf()
+        n = len(s)
+        P = np.array(fc.bpp())[1 : n + 1, 1 : n + 1]
+        P = P + P.T
+        unp = 1.0 - P.sum(axis=1)
+        masked = np.where(self.free[i], unp, np.inf)
+        k = int(np.argmin(masked))
+        return float(masked[k]), k, P
+
+    def sstu(self, seq: np.ndarray, i: int) -> float:
+        return self.fold(seq, i)[0]
+
+
+def refine_sstu(
+    st: SearchState,
+    up: Unpaired,
+    threshold: float,
+    steps: int,
+    defects: Defects | None,
+    defect_target: float,
+) -> dict[str, Any]:
+    """Phase 5: raise the SSTU of free strands below ``threshold`` (in place).
+
+    Each step takes the free strand with the lowest SSTU, its least unpaired toehold
+    nucleotide and the long-domain nucleotides it pairs with most (pair probability),
+    and tries their other bases (alone, or with a second base beside it): a change is
+    kept when the hard constraints hold, that strand's SSTU rises, no other free strand
+    holding the domain falls below ``threshold`` (or below its value), no spurious match
+    of :data:`DEFECT_GATE_K` nt or more appears and no defect rises above
+    ``defect_target``.
+    """
+    up.value = {i: up.sstu(st.seq, i) for i in up.free}
+    start = min(up.value.values(), default=1.0)
+
+    def worst(stuck: set[int]) -> int | None:
+        low = [i for i, v in up.value.items() if v < threshold and i not in stuck]
+        return min(low, key=up.value.__getitem__, default=None)
+
+    tried, kept = worst_first(
+        steps, worst, lambda i: _raise_sstu(st, up, i, threshold, defects, defect_target)
+    )
+    return {
+        "sstu_initial_min": round(start, 4),
+        "sstu_steps": tried,
+        "sstu_accepted": kept,
+        "sstu_final_min": round(min(up.value.values(), default=1.0), 4),
+    }
+
+
+def _raise_sstu(
+    st: SearchState,
+    up: Unpaired,
+    i: int,
+    threshold: float,
+    defects: Defects | None,
+    defect_target: float,
+) -> bool:
+    """One kept change that raises strand ``i``'s SSTU (:func:`refine_sstu`), if any: a
+    base at a pairing partner of its worst toehold nucleotide, or, when that alone breaks
+    a constraint or makes a spurious match, with a second base beside it."""
+    seq = st.seq
+    _, k, P = up.fold(seq, i)
+    labels = up.lay.labels[i]
+    partners = [int(j) for j in np.argsort(-P[k])[:SSTU_PARTNERS] if P[k, j] > 0.01]
+    for j in partners:
+        g = int(labels[j] >> 1)
+        if not up.lay.mutable[g]:
+            continue
+        for b in st.rng.permutation([x for x in st.alphabet if x != int(seq[g])]):
+            if _try_sstu_moves(st, up, i, [(g, int(b))], threshold, defects, defect_target):
+                return True
+        for g2 in (g - 1, g + 1):
+            if not 0 <= g2 < len(seq) or not up.lay.mutable[g2]:
+                continue
+            if up.lay.owner[g2] != up.lay.owner[g]:
+                continue
+            for b in st.rng.permutation([x for x in st.alphabet if x != int(seq[g])]):
+                for b2 in st.rng.permutation([x for x in st.alphabet if x != int(seq[g2])]):
+                    moves = [(g, int(b)), (g2, int(b2))]
+                    if _try_sstu_moves(st, up, i, moves, threshold, defects, defect_target):
+                        return True
+    return False
+
+
+def _try_sstu_moves(
+    st: SearchState,
+    up: Unpaired,
+    i: int,
+    moves: list[tuple[int, int]],
+    threshold: float,
+    defects: Defects | None,
+    defect_target: float,
+) -> bool:
+    """Keep ``moves`` (position, base) if strand ``i``'s SSTU rises, no other free strand
+    falls below ``threshold`` (or its value), every hard constraint holds (toehold windows
+    among them only when they are hard), no spurious match of :data:`DEFECT_GATE_K` nt or
+    more is added and no defect rises above ``defect_target``."""
+    seq, hard = st.seq, st.hard
+    trial = seq.copy()
+    for g, b in moves:
+        trial[g] = b
+    if len(moves) == 1:
+        g, _ = moves[0]
+        ok = hard.check(trial, g, int(seq[g]))  # toehold windows too, when they are hard
+        if ok is None:
+            return False
+    else:
+        ok = None
+        if violations(trial, up.lay, (hard.low, hard.high))[0]:
+            return False
+        if hard.hard_windows and hard.toehold_hits(trial).sum() > hard.toehold_hits(seq).sum():
+            return False
+    touched = set().union(*(up.by_pos.get(g, set()) for g, _ in moves))
+    new = {h: up.sstu(trial, h) for h in touched}
+    if new.get(i, 0.0) <= up.value[i] + 1e-6:
+        return False
+    if any(v < min(threshold, up.value[h]) - 1e-6 for h, v in new.items() if h != i):
+        return False
+    g0 = moves[0][0]
+    stay = None if defects is None else defects_stay(defects, trial, g0, defect_target)
+    if defects is not None and stay is None:
+        return False
+    gate, done = 0, []
+    for g, b in moves:  # applied in turn, undone below unless kept
+        d, change = st.ssm.propose(g, b)
+        gate += spurious_gate(st.ssm)
+        done.append((g, int(seq[g])))
+        st.ssm.accept(d, change)
+    if gate > 0:
+        for g, old in reversed(done):
+            d, change = st.ssm.propose(g, old)
+            st.ssm.accept(d, change)
+        return False
+    if ok is not None:
+        hard.apply(ok)
+    else:
+        hard.force(trial, [g for g, _ in moves])
+    seq[:] = trial
+    if stay is not None:
+        defects.defect[stay[0]] = stay[1]
+    up.value.update(new)
+    return True
+
+
+#: Pairing partners of the worst toehold nucleotide tried per SSTU step.
+SSTU_PARTNERS = 8
+
+
+class Occupancy:
+    """Occupancy of exposed toehold sites by unintended partners, read off the domain
+    vector: each site (a toehold with its flanking nucleotides, which its complex pairs,
+    blocked from pairing) against every strand added alone to the mix, with ViennaRNA
+    ensemble binding energies and independent binding, ``θ = ΣKc / (1 + ΣKc)`` (partners
+    in excess; the scores solve the full mass balance)."""
+
+    def __init__(
+        self,
+        lay: Layout,
+        sites: list[tuple[np.ndarray, str, set[int]]],
+        partners: dict[int, float],
+        md: Any,
+        temperature_C: float,
+    ) -> None:
+        # sites: (labels of the site's nucleotides, ViennaRNA constraint, strands that
+        # are intended partners); partners: strand index -> concentration (M)
+        self.lay, self.md, self.sites, self.partners = lay, md, sites, partners
+        self.rt = 0.0019872 * (temperature_C + 273.15)
+        self.by_pos: dict[int, set[int]] = {}
+        for j in partners:
+            for p in np.unique(lay.labels[j] >> 1):
+                self.by_pos.setdefault(int(p), set()).add(j)
+        self.K = np.zeros((len(sites), max(partners, default=0) + 1))
+
+    def _g(self, seqs: list[str], con: str) -> float:
+        import RNA
+
+        fc = RNA.fold_compound("&".join(seqs), self.md)
+        fc.hc_add_from_db(con, RNA.CONSTRAINT_DB_DEFAULT)
+        return float(fc.pf()[1])
+
+    def _site(self, seq: np.ndarray, s: int) -> str:
+        return "".join(BASES[b] for b in codes(seq, self.sites[s][0]))
+
+    def _strand(self, seq: np.ndarray, j: int) -> str:
+        return "".join(BASES[b] for b in codes(seq, self.lay.labels[j]))
+
+    def binding(self, seq: np.ndarray, s: int, j: int) -> float:
+        """K (/M) of partner strand ``j`` on site ``s``."""
+        if j in self.sites[s][2]:
+            return 0.0
+        site, con = self._site(seq, s), self.sites[s][1]
+        strand = self._strand(seq, j)
+        dG = (
+            self._g([site, strand], con + "." * len(strand))
+            - self._g([site], con)
+            - self._g([strand], "." * len(strand))
+        )
+        return float(np.exp(-dG / self.rt))
+
+    def fill(self, seq: np.ndarray) -> None:
+        for s in range(len(self.sites)):
+            for j in self.partners:
+                self.K[s, j] = self.binding(seq, s, j)
+
+    def theta(self, K: np.ndarray | None = None) -> np.ndarray:
+        """Occupancy of every site (fraction)."""
+        K = self.K if K is None else K
+        c = np.zeros(K.shape[1])
+        for j, x in self.partners.items():
+            c[j] = x
+        load = K @ c
+        return load / (1.0 + load)
+
+
+def refine_occupancy(
+    st: SearchState,
+    occ: Occupancy,
+    target: float,
+    steps: int,
+    defects: Defects | None,
+    defect_target: float,
+    up: Unpaired | None = None,
+) -> dict[str, Any]:
+    """Phase 6: lower the occupancy of the most occupied exposed toehold (in place).
+
+    Each step takes the site with the highest occupancy above ``target`` (fraction), its
+    :data:`OCCUPANCY_PARTNERS` strongest unintended partners, and each one's nucleotides
+    paired with the site in their dimer's MFE structure, and tries their other bases: a
+    change is kept when the hard constraints hold, that site's occupancy falls, the
+    highest occupancy does not rise, the summed excess over ``target`` falls, no spurious
+    match of :data:`DEFECT_GATE_K` nt or more appears, no defect rises above
+    ``defect_target`` and no free strand's SSTU falls below the lower of its value and
+    0.9 (``up``).
+    """
+    occ.fill(st.seq)
+    start = float(occ.theta().max(initial=0.0))
+
+    def worst(stuck: set[int]) -> int | None:
+        theta = occ.theta()
+        order = [int(s) for s in np.argsort(-theta) if theta[s] > target and s not in stuck]
+        return order[0] if order else None
+
+    limits = _Limits(target, defects, defect_target, up)
+
+    def attempt(s: int) -> bool:
+        return _lower_site(st, occ, s, occ.theta(), limits)
+
+    tried, kept = worst_first(steps, worst, attempt)
+    return {
+        "occupancy_initial_max": round(start, 4),
+        "occupancy_steps": tried,
+        "occupancy_accepted": kept,
+        "occupancy_final_max": round(float(occ.theta().max(initial=0.0)), 4),
+    }
+
+
+class _Limits(NamedTuple):
+    """What an occupancy change must respect (:func:`refine_occupancy`)."""
+
+    target: float
+    defects: Defects | None
+    defect_target: float
+    up: Unpaired | None
+
+
+def _lower_site(st: SearchState, occ: Occupancy, s: int, theta: np.ndarray, lim: _Limits) -> bool:
+    """One kept change that lowers site ``s``'s occupancy (:func:`refine_occupancy`)."""
+    import RNA
+
+    seq = st.seq
+    conc = np.array([occ.partners.get(j, 0.0) for j in range(occ.K.shape[1])])
+    for j in np.argsort(-(occ.K[s] * conc))[:OCCUPANCY_PARTNERS]:
+        j = int(j)
+        site, strand = occ._site(seq, s), occ._strand(seq, j)
+        fc = RNA.fold_compound(f"{site}&{strand}", occ.md)
+        fc.hc_add_from_db(occ.sites[s][1] + "." * len(strand), RNA.CONSTRAINT_DB_DEFAULT)
+        db = fc.mfe()[0]
+        # the strand's nucleotides paired (with the site, in a dimer) in the MFE
+        paired = [k for k, ch in enumerate(db[len(site) :]) if ch != "."]
+        labels = occ.lay.labels[j]
+        for k in st.rng.permutation(paired):
+            g = int(labels[int(k)] >> 1)
+            if not occ.lay.mutable[g]:
+                continue
+            for b in st.rng.permutation([x for x in st.alphabet if x != int(seq[g])]):
+                if _try_occupancy_move(st, occ, s, g, int(b), theta, lim):
+                    return True
+    return False
+
+
+def _try_occupancy_move(
+    st: SearchState, occ: Occupancy, s: int, g: int, b: int, theta: np.ndarray, lim: _Limits
+) -> bool:
+    """Keep base ``b`` at ``g`` if it lowers site ``s`` as :func:`refine_occupancy` asks."""
+    target, defects, defect_target, up = lim
+    seq, hard = st.seq, st.hard
+    trial = seq.copy()
+    trial[g] = b
+    ok = hard.check(trial, g, int(seq[g]))
+    if ok is None:
+        return False
+    K = occ.K.copy()
+    for j in occ.by_pos.get(g, ()):
+        for t in range(len(occ.sites)):
+            K[t, j] = occ.binding(trial, t, j)
+    new = occ.theta(K)
+    if new[s] >= theta[s] - 1e-9 or new.max() > theta.max() + 1e-9:
+        return False
+    if np.maximum(new - target, 0).sum() >= np.maximum(theta - target, 0).sum():
+        return False
+    sstu = {}
+    if up is not None:
+        sstu = {h: up.sstu(trial, h) for h in up.by_pos.get(g, ())}
+        if any(v < min(up.value[h], 0.9) - 1e-6 for h, v in sstu.items()):
+            return False
+    d, change = st.ssm.propose(g, b)
+    if spurious_gate(st.ssm) > 0:
+        return False
+    stay = None if defects is None else defects_stay(defects, trial, g, defect_target)
+    if defects is not None and stay is None:
+        return False
+    st.ssm.accept(d, change)
+    hard.apply(ok)
+    seq[g] = b
+    if stay is not None:
+        defects.defect[stay[0]] = stay[1]
+    occ.K = K
+    if up is not None:
+        up.value.update(sstu)
+    return True
+
+
+#: Strongest unintended partners of a site tried per occupancy step.
+OCCUPANCY_PARTNERS = 3

@@ -52,10 +52,27 @@ Piperine's ``tdm.py`` / ``selectseq.py`` unless marked *new*:
 ``Verboten`` (–)
     Motif occurrences in all strands: 1000 per forbidden motif
     (:data:`dsdcrn.design.constraints.FORBIDDEN_MOTIFS`), 1 per GGG or CCC.
-``dG error``, ``dG range`` (kcal/mol)
-    Toehold binding energy in each sequence context it occurs in (the strand's bases
-    flanking the toehold; a missing flank averages the four bases): mean over toeholds
-    of ``|mean context energy - toehold_dG|``, and max minus min over all contexts.
+``dG error``, ``dG range``, ``dG dev max`` (kcal/mol)
+    Toehold binding energy in the one model of :mod:`dsdcrn.design.toehold_energy`
+    (ViennaRNA in context: each place the toehold lies exposed next to a helix in an
+    intended complex, its generic energy when none): mean over toeholds of ``|mean
+    context energy - target|``, max minus min over all contexts, and the largest ``|mean
+    context energy - target|`` (the specification: at most ``toehold_dev``).
+``dG error (stickydesign)`` (kcal/mol)
+    Piperine's figure, for comparison: stickydesign's energy (positive magnitude) of each
+    toehold with the strand bases flanking each occurrence (a missing flank averages the
+    four bases), mean over toeholds of ``|mean - 7.7|`` (Piperine's target).
+``Occupancy max`` (%; *new*)
+    Equilibrium occupancy of each exposed toehold site (the toehold with its flanking
+    nucleotides, which are paired in the complex that exposes it and so blocked from
+    pairing) by unintended partners: every strand
+    added alone at its mix concentration that does not carry the complementary toehold,
+    one site with all of them by mass action (:func:`dsdcrn.design.equilibrium.equilibrium`,
+    ViennaRNA ensemble binding energies); the largest over sites.
+``Toehold windows`` (count; *new*)
+    Strand windows of :data:`dsdcrn.design.constraints.TOEHOLD_MATCH_NT` nt, junctions
+    included, that read part of a toehold (of at least that length) or of its complement
+    outside the toehold's own domain: places a strand binds a toehold it should not.
 ``Dimer dG min`` (↑, kcal/mol; *new*)
     The most negative binding free energy over **every** unintended pair of distinct
     strands, gate base strands included: MFE of the dimer (ViennaRNA, connected
@@ -82,13 +99,19 @@ import numpy as np
 from dsdcrn.design.constraints import (
     AVOIDED_MOTIFS,
     FORBIDDEN_MOTIFS,
+    TOEHOLD_MATCH_NT,
     domain_layout,
     find_motifs,
 )
 from dsdcrn.design.equilibrium import equilibrium, rt
 from dsdcrn.design.kmers import SpuriousCounts, _join, count_spurious, strand_labels
 from dsdcrn.design.sequences import target_structures
-from dsdcrn.design.toeholds import toehold_targets
+from dsdcrn.design.toehold_energy import (
+    problem_contexts,
+    strand_contexts,
+    toehold_context_energies,
+    toehold_targets,
+)
 from dsdcrn.design.vienna import insert_breaks, vienna_dna_model
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DesignProblem, SequenceDesign
@@ -110,6 +133,10 @@ __all__ = [
 #: K = exp(6 / RT) = 2.5e4 /M at 25 °C: at 1 µM each, about 2.5 % of either strand paired
 #: (more through the ensemble).
 DIMER_DG_THRESHOLD = -6.0
+
+#: Piperine's toehold target (stickydesign's energy, kcal/mol magnitude): the reference
+#: of ``dG error (stickydesign)``, reported beside dsdcrn's own model for comparison.
+PIPERINE_TOEHOLD_DG = 7.7
 
 #: name -> (higher is better, unit)
 METRICS: dict[str, tuple[bool, str]] = {
@@ -135,6 +162,10 @@ METRICS: dict[str, tuple[bool, str]] = {
     "Spurious": (False, ""),
     "dG error": (False, "kcal/mol"),
     "dG range": (False, "kcal/mol"),
+    "dG dev max": (False, "kcal/mol"),
+    "dG error (stickydesign)": (False, "kcal/mol"),
+    "Occupancy max": (False, "%"),
+    "Toehold windows": (False, ""),
     "Dimer dG min": (True, "kcal/mol"),
     "Spurious dimers": (False, ""),
     "Yield min": (True, "%"),
@@ -155,7 +186,9 @@ class ScoreOptions:
     temperature_C: float = 25.0
     salt_M: float | None = None  # None: ViennaRNA's standard 1.021 M Na+
     reference_nM: float = 1000.0  # Piperine's 1 µM per strand
-    toehold_dG: float = 7.7  # kcal/mol, target of the dG error
+    # toehold target, in-context ViennaRNA ΔG magnitude (kcal/mol); None: Peppercorn's
+    # energy of each length (dsdcrn.design.toehold_energy.toehold_targets)
+    toehold_dG: float | None = None
     dimer_threshold: float = DIMER_DG_THRESHOLD  # kcal/mol
     max_complex_strands: int = 8
 
@@ -222,6 +255,34 @@ class ScoreReport:
         )
         return spurious_pairs(self.pairs, thr)
 
+    def _toehold_lines(self) -> list[str]:
+        """The markdown toehold table."""
+        o = self.options
+        lines: list[str] = []
+        goal = toehold_targets([len(t["sequence"]) for t in self.toeholds], o["toehold_dG"])
+        lines += [
+            "",
+            "## Toeholds",
+            "",
+            "ΔG in context: ViennaRNA, each place the toehold lies exposed next to a helix "
+            "(generic: no such place; `dsdcrn.design.toehold_energy`); stickydesign: "
+            "Piperine's figure, positive magnitudes, for comparison only.",
+            "",
+            "| toehold | sequence | ΔG in context (kcal/mol) | target | stickydesign | "
+            "TO % | occupancy % | windows |",
+            "|---|---|---|---:|---|---:|---:|---:|",
+        ]
+        for t in self.toeholds:
+            ctx = ", ".join(f"{e:.2f}" for e in t["context_dG"])
+            ctx += "" if t.get("exposed_in_context", True) else " (generic)"
+            sticky = ", ".join(f"{e:.2f}" for e in t.get("sticky_dG", []))
+            lines.append(
+                f"| {t['name']} | {t['sequence']} | {ctx} | {goal[len(t['sequence'])]:.2f} | "
+                f"{sticky} | {_fmt(t['to_pct'])} | {_fmt(t.get('occupancy_pct'))} | "
+                f"{t.get('windows', 0)} |"
+            )
+        return lines
+
     def markdown(self) -> str:
         """The score report (Markdown)."""
         o = self.options
@@ -281,16 +342,7 @@ class ScoreReport:
                 f"{_fmt(c['yield_pct'])} | {_fmt(c['bn_pct'])} | "
                 f"{'yes' if c['mfe_equals_target'] else 'no'} |"
             )
-        lines += [
-            "",
-            "## Toeholds",
-            "",
-            "| toehold | sequence | ΔG in context (kcal/mol) | TO % |",
-            "|---|---|---|---:|",
-        ]
-        for t in self.toeholds:
-            ctx = ", ".join(f"{e:.2f}" for e in t["context_dG"])
-            lines.append(f"| {t['name']} | {t['sequence']} | {ctx} | {_fmt(t['to_pct'])} |")
+        lines += self._toehold_lines()
         if self.verboten:
             lines += ["", "## Motifs", ""]
             lines += [f"- {v['strand']} at {v['position']}: {v['motif']}" for v in self.verboten]
@@ -337,6 +389,7 @@ def _fold(item: tuple, temperature_C: float, salt_M: float | None) -> tuple:
 
     ``("single", seq)`` -> (MFE, ensemble ΔG, unpaired probability per nt);
     ``("multi", seqs)`` -> (MFE, ensemble ΔG, MFE structure);
+    ``("blocked", seqs, constraint)`` -> the same as "multi", ``x`` nucleotides unpaired;
     ``("complex", seqs, target)`` -> (MFE, ensemble ΔG, MFE structure, ensemble defect).
     ΔG in kcal/mol; ``(None, inf, ...)`` when no connected structure exists.
     """
@@ -350,6 +403,9 @@ def _fold(item: tuple, temperature_C: float, salt_M: float | None) -> tuple:
         fc = RNA.fold_compound("&".join(seqs), md, RNA.OPTION_MFE)
         if len(item) > 2:
             fc.hc_add_from_db(item[2], RNA.CONSTRAINT_DB_DEFAULT)
+    elif kind == "blocked":  # ensemble with blocked nucleotides
+        fc = RNA.fold_compound("&".join(seqs), md)
+        fc.hc_add_from_db(item[2], RNA.CONSTRAINT_DB_DEFAULT)
     else:
         fc = RNA.fold_compound("&".join(seqs), md)
     structure, mfe = fc.mfe()
@@ -368,7 +424,7 @@ def _fold(item: tuple, temperature_C: float, salt_M: float | None) -> tuple:
         P = np.array(fc.bpp())[1 : n + 1, 1 : n + 1]
         return (float(mfe), float(G), (1.0 - P.sum(axis=0) - P.sum(axis=1)).tolist())
     db = insert_breaks(structure, [len(s) for s in seqs])
-    if kind == "multi":
+    if kind in ("multi", "blocked"):
         return (float(mfe), float(G), db)
     return (float(mfe), float(G), db, float(fc.ensemble_defect(item[2].replace("&", ""))))
 
@@ -572,6 +628,16 @@ class ScoreSetup:
         Domain -> (start, length in nt) in the domain vector.
     design_conc : dict[str, float]
         Design concentration of each strand, nM (0: none stated).
+    contexts : dict[str, list]
+        Toehold -> its contexts in the intended complexes
+        (:func:`dsdcrn.design.toehold_energy.problem_contexts`).
+    sites : list[tuple[str, str, str, float, str]]
+        Exposed toehold sites: (toehold, exposed token, sequence with its flanking
+        nucleotides, concentration nM of the complex exposing it (the largest), ViennaRNA
+        constraint blocking the flanks: they are paired in the complex, so a partner
+        cannot pair with them, only stack on them).
+    mix_free : dict[str, float]
+        Strands added alone to the mix -> concentration (nM).
     """
 
     problem: DesignProblem
@@ -587,6 +653,9 @@ class ScoreSetup:
     cx_subsets: dict[str, list[tuple[int, ...]]]
     spans: dict[str, tuple[int, int]]
     design_conc: dict[str, float]
+    contexts: dict[str, list] = field(default_factory=dict)
+    sites: list[tuple[str, str, str, float, str]] = field(default_factory=list)
+    mix_free: dict[str, float] = field(default_factory=dict)
 
     @property
     def ln2(self) -> float:
@@ -615,6 +684,7 @@ def score_setup(
 ) -> ScoreSetup:
     """Strand roles, pairs, blocked duplex nucleotides and complex subsets of a design."""
     o = options
+    toeholds = [d.name for d in problem.domains if d.kind == "toehold"]
     targets = target_structures(problem.domains, problem.strands, problem.complexes)
     snames = list(problem.strands)
     base_cx = _base_complexes(problem)
@@ -637,7 +707,7 @@ def score_setup(
         pairs=unintended_pairs(problem.strands, free),  # TSI: free strands, as Piperine
         blocked=blocked,
         base_pairs=base_pairs,
-        toeholds=[d.name for d in problem.domains if d.kind == "toehold"],
+        toeholds=toeholds,
         targets=targets,
         cx_subsets={
             cname: complex_subsets(len(cs))
@@ -646,7 +716,41 @@ def score_setup(
         },
         spans=domain_layout(problem.domains),
         design_conc=problem.strand_concentrations_nM(),
+        contexts=problem_contexts(problem.strands, problem.complexes, set(toeholds)),
+        sites=_sites(problem, design, set(toeholds), o.reference_nM),
+        mix_free={
+            cs[0]: problem.concentrations_nM[c]
+            for c, (cs, _) in problem.complexes.items()
+            if len(cs) == 1 and problem.concentrations_nM.get(c, 0) > 0
+        },
     )
+
+
+def _sites(
+    problem: DesignProblem, design: SequenceDesign, toeholds: set[str], ref_nM: float
+) -> list[tuple[str, str, str, float, str]]:
+    """Every exposed toehold site of the intended complexes (:class:`ScoreSetup`)."""
+    found: dict[tuple[str, str], float] = {}
+    for cname, (snames, db) in problem.complexes.items():
+        conc = problem.concentrations_nM.get(cname, 0) or ref_nM
+        symbols = [x for x in db.split() if x != "+"]
+        pos = 0
+        for sname in snames:
+            toks = problem.strands[sname]
+            for left, tok, right in strand_contexts(toks, symbols[pos : pos + len(toks)], toeholds):
+                five = _token_seq(design, left)[-1] if left else ""
+                three = _token_seq(design, right)[0] if right else ""
+                core = _token_seq(design, tok)
+                con = "x" * len(five) + "." * len(core) + "x" * len(three)
+                key = (tok, five + core + three, con)
+                found[key] = max(found.get(key, 0.0), conc)
+            pos += len(toks)
+    return [(tok.rstrip("*"), tok, seq, c, con) for (tok, seq, con), c in found.items()]
+
+
+def _token_seq(design: SequenceDesign, token: str) -> str:
+    seq = design.domains[token.rstrip("*")]
+    return _revcomp(seq) if token.endswith("*") else seq
 
 
 def fold_jobs(setup: ScoreSetup) -> dict[tuple, tuple]:
@@ -676,6 +780,10 @@ def fold_jobs(setup: ScoreSetup) -> dict[tuple, tuple]:
         for s in setup.free:
             if t not in problem.strands[s]:
                 add(("to", t, s), ("multi", (tc, seqs[s])))
+    for _t, tok, site, _, con in setup.sites:
+        add(("site", tok, site), ("blocked", (site,), con))
+        for s in _site_partners(setup, tok):
+            add(("occ", tok, site, s), ("blocked", (site, seqs[s]), con + "." * len(seqs[s])))
     for cname, subs in setup.cx_subsets.items():
         cs = problem.complexes[cname][0]
         add(("cx", cname), ("complex", tuple(seqs[s] for s in cs), setup.targets[cname]))
@@ -835,30 +943,88 @@ def toehold_occlusion(setup: ScoreSetup, folds: Folds, toehold: str) -> float:
     return to
 
 
+def _site_partners(setup: ScoreSetup, token: str) -> list[str]:
+    """Strands added alone to the mix that can occupy an exposed ``token`` without being
+    its intended partner (they do not carry the complementary toehold)."""
+    partner = token[:-1] if token.endswith("*") else token + "*"
+    return [s for s in setup.mix_free if partner not in setup.problem.strands[s]]
+
+
+def site_occupancy(setup: ScoreSetup, folds: Folds, token: str, site: str, conc_nM: float) -> float:
+    """Equilibrium fraction (%) of one exposed toehold site held by unintended partners
+    (module doc, ``Occupancy max``)."""
+    partners = _site_partners(setup, token)
+    if not partners:
+        return 0.0
+    G_site = folds[("site", token, site)][1]
+    dG = np.array([folds[("occ", token, site, s)][1] - G_site - folds.G1[s] for s in partners])
+    ok = np.isfinite(dG)
+    if not ok.any():
+        return 0.0
+    keep = [s for s, k in zip(partners, ok, strict=True) if k]
+    totals = np.array([conc_nM, *(setup.mix_free[s] for s in keep)]) * 1e-9
+    comp = np.zeros((len(keep), len(keep) + 1), np.int64)
+    comp[:, 0] = 1
+    comp[np.arange(len(keep)), np.arange(1, len(keep) + 1)] = 1
+    bound = equilibrium(totals, comp, dG[ok], setup.options.temperature_C)[: len(keep)]
+    return float(100.0 * bound.sum() / totals[0])
+
+
+def toehold_windows(setup: ScoreSetup) -> dict[str, int]:
+    """Per toehold of at least :data:`TOEHOLD_MATCH_NT` nt: strand windows of that many
+    nt, junctions included, reading part of it or its complement outside its own
+    domain (module doc, ``Toehold windows``)."""
+    n = TOEHOLD_MATCH_NT
+    doms = setup.design.domains
+    reads = {}
+    for t in setup.toeholds:
+        if len(doms[t]) >= n:
+            for x in (doms[t], _revcomp(doms[t])):
+                for i in range(len(x) - n + 1):
+                    reads.setdefault(x[i : i + n], set()).add(t)
+    out = {t: 0 for t in setup.toeholds if len(doms[t]) >= n}
+    for sname, toks in setup.problem.strands.items():
+        seq, owner, pos = setup.seqs[sname], [], 0
+        for tok in toks:
+            owner += [(tok.rstrip("*"), pos, pos + len(doms[tok.rstrip("*")]))]
+            pos += len(doms[tok.rstrip("*")])
+        for i in range(len(seq) - n + 1):
+            for t in reads.get(seq[i : i + n], ()):
+                if not any(d == t and a <= i and i + n <= b for d, a, b in owner):
+                    out[t] += 1
+    return out
+
+
 def toehold_scores(
     setup: ScoreSetup, folds: Folds
 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """Per toehold: occlusion (TO, %) and binding energy in each context (kcal/mol);
-    ``TO avg``/``max``, ``dG error`` and ``dG range``."""
+    """Per toehold: in-context ΔG of each context (ViennaRNA, kcal/mol), stickydesign's
+    energy per occurrence (Piperine's figure), occlusion (TO, %), occupancy of its
+    exposed sites (%) and windows reading it elsewhere; the toehold metrics."""
     import stickydesign
 
     energetics = stickydesign.EnergeticsDAOE(temperature=setup.options.temperature_C)
     doms = setup.design.domains
+    md = vienna_dna_model(setup.options.temperature_C, setup.options.salt_M)
+    energies = toehold_context_energies(doms, setup.contexts, md)
+    windows = toehold_windows(setup)
+    occupancy: dict[str, float] = {}
+    for t, tok, site, conc, _ in setup.sites:
+        occupancy[t] = max(occupancy.get(t, 0.0), site_occupancy(setup, folds, tok, site, conc))
     rows = []
     for t in setup.toeholds:
         ctx = _toehold_contexts(t, setup.problem.strands, setup.seqs, setup.spans)
-        energies = (
-            _context_energies(doms[t], ctx, energetics)
-            if ctx
-            else [float(setup.design.toehold_dG.get(t, np.nan))]
-        )
         rows.append(
             {
                 "name": t,
                 "sequence": doms[t],
                 "complement": _revcomp(doms[t]),
-                "context_dG": energies,
+                "context_dG": energies[t],
+                "exposed_in_context": bool(setup.contexts.get(t)),
+                "sticky_dG": _context_energies(doms[t], ctx, energetics) if ctx else [],
                 "to_pct": toehold_occlusion(setup, folds, t),
+                "occupancy_pct": occupancy.get(t, 0.0),
+                "windows": windows.get(t, 0),
             }
         )
     to_vals = [t["to_pct"] for t in rows]
@@ -866,20 +1032,34 @@ def toehold_scores(
         "TO avg": _mean(to_vals, 0.0),
         "TO max": _max(to_vals, 0.0),
         **toehold_dg_metrics(rows, setup.options.toehold_dG),
+        "Occupancy max": _max([t["occupancy_pct"] for t in rows], 0.0),
+        "Toehold windows": float(sum(windows.values())),
     }
 
 
-def toehold_dg_metrics(rows: list[dict[str, Any]], target: float) -> dict[str, float]:
-    """``dG error``: mean over toeholds of ``|mean context energy - target|``, the target
-    of each toehold's length (:func:`dsdcrn.design.toeholds.toehold_targets`); ``dG
-    range``: max minus min over all contexts (kcal/mol; 0 without toeholds)."""
+def toehold_dg_metrics(rows: list[dict[str, Any]], target: float | None) -> dict[str, float]:
+    """``dG error``: mean over toeholds of ``|mean context ΔG - target|``, the target of
+    each toehold's length (:func:`dsdcrn.design.toehold_energy.toehold_targets` of
+    ``target``); ``dG range``: max minus min over all contexts; ``dG dev max``: the
+    largest ``|mean - target|``; ``dG error (stickydesign)``: Piperine's figure (module
+    doc).  kcal/mol; 0 without toeholds."""
+    if not rows:
+        return {"dG error": 0.0, "dG range": 0.0, "dG dev max": 0.0, "dG error (stickydesign)": 0.0}
+    lengths = [len(t["sequence"]) for t in rows]
+    goal = toehold_targets(lengths, target)
+    piperine = toehold_targets(lengths, PIPERINE_TOEHOLD_DG)
     all_e = [e for t in rows for e in t["context_dG"]]
-    goal = toehold_targets([len(t["sequence"]) for t in rows], target)
     errors = [abs(np.mean(t["context_dG"]) - goal[len(t["sequence"])]) for t in rows]
-    dG_err = float(np.mean(errors)) if rows else 0.0
+    sticky = [
+        abs(np.mean(t["sticky_dG"]) + piperine[len(t["sequence"])])
+        for t in rows
+        if t.get("sticky_dG")
+    ]
     return {
-        "dG error": dG_err,
-        "dG range": float(max(all_e) - min(all_e)) if all_e else 0.0,
+        "dG error": float(np.mean(errors)),
+        "dG range": float(max(all_e) - min(all_e)),
+        "dG dev max": float(max(errors)),
+        "dG error (stickydesign)": _mean(sticky, 0.0),
     }
 
 

@@ -1,30 +1,52 @@
-"""Toehold design with stickydesign.
+"""Toehold design: stickydesign's spurious limits, ViennaRNA's energy model.
 
-Toeholds come from stickydesign (nearest-neighbour DAOE energetics, one ``easyends``
-call per toehold length) at a target binding energy, deviation and maximum spurious
-interaction (Srinivas et al. 2017 defaults: 7.7 kcal/mol, 0.5 kcal/mol, 0.4); the seeded
-end chooser avoids toeholds holding a self-complementary 4-mer (AATT, ATAT, ...) while
-others are left.  If ``toehold_maxspurious`` is ``None``, 0.4 is tried first and, only when
-stickydesign cannot supply enough toeholds (:class:`ToeholdShortage`), the first of
-:data:`TOEHOLD_MAXSPURIOUS_FALLBACK` that can.  Binding energies are positive magnitudes
-in kcal/mol (stickydesign convention); lengths in nt, temperatures in °C.
+stickydesign (nearest-neighbour DAOE energetics, one ``easyends`` call per toehold
+length) supplies toeholds that bind one another weakly (maximum spurious interaction
+0.4 of the target, Srinivas et al. 2017).  Which of them are chosen, and the target
+itself, are in the one energy model of :mod:`dsdcrn.design.toehold_energy`: ViennaRNA
+(DNA, Mathews 2004) in sequence context, by default Peppercorn's length-only energy
+(-8.3 kcal/mol for 6 nt).  stickydesign's own energy window is calibrated to the cores
+whose generic ViennaRNA energy lies within the deviation (plus :data:`PIN_REACH`) of the
+target, and the seeded end chooser takes the end closest to the target in ViennaRNA,
+avoiding a self-complementary 4-mer (AATT, ATAT, ...), any
+:data:`dsdcrn.design.constraints.TOEHOLD_MATCH_NT`-nt window shared, in either
+orientation, with a toehold already chosen, and (less) shared 4-mers, while others are
+left.  :func:`pin_flanks` then fixes the long-domain nucleotide next to each exposed
+toehold so that its mean over its actual contexts meets the target.  If
+``toehold_maxspurious`` is ``None``, 0.4 is tried first and, only when stickydesign cannot
+supply enough toeholds (:class:`ToeholdShortage`), the first of
+:data:`TOEHOLD_MAXSPURIOUS_FALLBACK` that can.  Energies in kcal/mol (ViennaRNA sign:
+negative = binding), lengths in nt, temperatures in °C, salt in M Na+.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+import functools
+import itertools
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from dsdcrn.design.constraints import FORBIDDEN_MOTIFS, FORBIDDEN_RE, Layout, assemble, encode
+from dsdcrn.design.constraints import (
+    FORBIDDEN_MOTIFS,
+    FORBIDDEN_RE,
+    TOEHOLD_MATCH_NT,
+    Layout,
+    assemble,
+    decode,
+    encode,
+    flank_position,
+    revcomp,
+)
+from dsdcrn.design.toehold_energy import Context, flanked_dG, generic_dG, toehold_targets
+from dsdcrn.design.vienna import vienna_dna_model
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DomainSpec
 from dsdcrn.options import DesignOptions
 
 __all__ = [
-    "TOEHOLD_FDEV_FIRST",
+    "PIN_REACH",
+    "SAMPLE_CORES",
     "TOEHOLD_MAXSPURIOUS",
     "TOEHOLD_MAXSPURIOUS_FALLBACK",
     "Toehold",
@@ -34,6 +56,7 @@ __all__ = [
     "design_all_toeholds",
     "design_toeholds",
     "design_toeholds_default",
+    "pin_flanks",
     "place_toeholds",
 ]
 
@@ -41,46 +64,106 @@ __all__ = [
 TOEHOLD_MAXSPURIOUS = 0.4  # Srinivas et al. 2017: spurious <= 0.4 x the target energy
 #: Relaxed in this order when the default cannot supply enough toeholds (module doc).
 TOEHOLD_MAXSPURIOUS_FALLBACK = (0.45, 0.5, 0.55, 0.6)
-TOEHOLD_FDEV_FIRST = 0.05  # first try a tight window (fraction of target), then toehold_dev
+#: Cores sampled to calibrate stickydesign's window (every core up to 6 nt).
+SAMPLE_CORES = 4096
+#: How far (kcal/mol) a toehold's generic energy may lie outside ``toehold_dev``: the
+#: pinned flank (one stack, :func:`pin_flanks`) moves an in-context energy by about this.
+PIN_REACH = 0.4
 
 
-def toehold_targets(lengths: Iterable[int], target: float) -> dict[int, float]:
-    """Binding-energy target (kcal/mol magnitude) per toehold length: ``target`` at the
-    reference length (the most common one, ties to the longer: the scheme's toehold) and
-    in proportion to length at the others, as in the length-only model the rates were
-    realised with (:mod:`dsdcrn.kinetics.realise` shortens or lengthens a toehold to
-    make its gates slower or faster; a 4-nt toehold at the 6-nt target would undo it)."""
-    counts = Counter(int(n) for n in lengths)
-    if not counts:
-        return {}
-    ref = max(counts, key=lambda n: (counts[n], n))
-    return {n: target * n / ref for n in counts}
+class _Vienna:
+    """Generic in-context ΔG of toehold cores (kcal/mol; memoised), and a seeded sample."""
+
+    def __init__(self, temperature_C: float, salt_M: float | None) -> None:
+        self.md = vienna_dna_model(temperature_C, salt_M)
+        self.memo: dict[str, float] = {}
+
+    def __call__(self, core: str) -> float:
+        if core not in self.memo:
+            self.memo[core] = generic_dG(core, self.md)
+        return self.memo[core]
+
+    def sample(self, length: int, n: int = SAMPLE_CORES) -> list[str]:
+        """Every ``length``-nt core when there are at most ``n``, else ``n`` seeded ones."""
+        if 4**length <= n:
+            return ["".join(p) for p in itertools.product("ACGT", repeat=length)]
+        rng = np.random.default_rng([12345, length])
+        return [decode(r) for r in rng.integers(0, 4, size=(n, length), dtype=np.uint8)]
 
 
-def _energy_percentiles(length: int, energetics: Any) -> tuple[float, float, float]:
-    """(5th, 50th, 95th) percentile of 'DT' end energies at ``length`` nt (kcal/mol)."""
-    import stickydesign
-
-    rng = np.random.default_rng(12345)
-    sample = rng.integers(0, 4, size=(4096, length + 2), dtype=np.uint8)
-    e = energetics.matching_uniform(stickydesign.EndArray(sample, "DT"))
-    p5, p50, p95 = np.percentile(e, [5, 50, 95])
-    return float(p5), float(p50), float(p95)
+@functools.lru_cache(maxsize=8)
+def _vienna(temperature_C: float, salt_M: float | None) -> _Vienna:
+    """One memo of generic energies per process and conditions (shared by candidates)."""
+    return _Vienna(temperature_C, salt_M)
 
 
-def _toehold_advice(length: int, target: float, energetics: Any) -> str:
-    ok = [L for L in range(3, 16) if _energy_within(L, target, energetics)]
-    lo, med, hi = _energy_percentiles(length, energetics)
-    lengths = f"toehold length {ok[0]}-{ok[-1]} nt" if ok else "a different toehold length"
+def _range_text(length: int, vienna: _Vienna) -> str:
+    e = np.array([vienna(c) for c in vienna.sample(length, 1024)])
+    lo, med, hi = np.percentile(e, [5, 50, 95])
     return (
-        f"typical {length}-nt toeholds bind with {lo:.1f}-{hi:.1f} kcal/mol (median {med:.1f}); "
-        f"use {lengths} for {target:g} kcal/mol, or toehold_dG near {med:.1f}"
+        f"{length}-nt toeholds bind with {lo:.1f} to {hi:.1f} kcal/mol in ViennaRNA "
+        f"context (median {med:.1f}); choose toehold_dG near {-med:.1f} or another length"
     )
 
 
-def _energy_within(length: int, target: float, energetics: Any) -> bool:
-    lo, _, hi = _energy_percentiles(length, energetics)
-    return lo <= target <= hi
+def _sticky_window(
+    length: int,
+    target: float,
+    dev: float,
+    vienna: _Vienna,
+    energetics: Any,
+    spread: tuple[float, float] = (5.0, 95.0),
+) -> tuple[float, float]:
+    """stickydesign (target, fractional deviation) covering the ``spread`` percentiles of
+    the stickydesign energies of the cores whose generic ViennaRNA energy is within
+    ``dev`` of ``target`` (kcal/mol); DesignError if no core is."""
+    import stickydesign
+
+    cores = vienna.sample(length)
+    ok = [c for c in cores if abs(vienna(c) - target) <= dev]
+    if not ok:
+        raise DesignError(
+            f"toehold constraint infeasible: no {length}-nt toehold reaches {target:.2f} ± "
+            f"{dev:g} kcal/mol; " + _range_text(length, vienna)
+        )
+    rng = np.random.default_rng([54321, length])
+    codes = np.array([encode(c) for c in ok], np.uint8)
+    ends = np.concatenate(
+        [rng.integers(0, 4, (len(ok), 1)), codes, rng.integers(0, 4, (len(ok), 1))], 1
+    )
+    e = energetics.matching_uniform(stickydesign.EndArray(ends.astype(np.uint8), "DT"))
+    lo, mid, hi = np.percentile(e, [spread[0], 50, spread[1]])
+    return float(mid), float(max(mid - lo, hi - mid, 0.02 * mid) / mid)
+
+
+def _windows(seq: str, n: int = TOEHOLD_MATCH_NT) -> set[str]:
+    both = (seq, revcomp(seq))
+    return {s[i : i + n] for s in both for i in range(len(s) - n + 1)}
+
+
+def _seeded_endchooser(target: float, vienna: _Vienna, rng: np.random.Generator) -> Any:
+    """An ``easyends`` chooser (seeded; stickydesign 0.9.2's own draws from an unseeded
+    generator): the end whose core's generic ViennaRNA energy is nearest ``target``
+    (within 0.1 kcal/mol of the nearest, at random), penalising a self-complementary
+    4-mer, a :data:`TOEHOLD_MATCH_NT`-nt window shared (in either orientation) with an
+    end already chosen, and, less, each such 4-mer (toeholds side by side in a strand
+    would pair with each other)."""
+
+    def endchooser(currentends: Any, availends: Any, energetics: Any) -> Any:
+        cores = [decode(np.asarray(e)[1:-1]) for e in availends]
+        taken: set[str] = set()
+        short: set[str] = set()
+        for e in currentends:
+            taken |= _windows(decode(np.asarray(e)[1:-1]))
+            short |= _windows(decode(np.asarray(e)[1:-1]), 4)
+        ddiff = np.array([abs(vienna(c) - target) for c in cores])
+        ddiff = ddiff + 100.0 * _self_complementary(np.asarray(availends)[:, 1:-1])
+        ddiff = ddiff + 50.0 * np.array([bool(_windows(c) & taken) for c in cores])
+        ddiff = ddiff + 5.0 * np.array([len(_windows(c, 4) & short) for c in cores])
+        choices = np.flatnonzero(ddiff <= np.amin(ddiff) + 0.1)
+        return availends[choices[rng.integers(0, len(choices))]]
+
+    return endchooser
 
 
 def _self_complementary(codes: np.ndarray, n: int = 4) -> np.ndarray:
@@ -91,92 +174,76 @@ def _self_complementary(codes: np.ndarray, n: int = 4) -> np.ndarray:
     return (w + w[:, :, ::-1] == 3).all(axis=2).any(axis=1)
 
 
-def _seeded_endchooser(target: float, rng: np.random.Generator) -> Any:
-    """stickydesign's ``endchooser_standard`` with a seeded generator.
+class _Ask(NamedTuple):
+    """One stickydesign request for toeholds of one length."""
 
-    stickydesign 0.9.2 draws from an unseeded ``np.random.default_rng()``, so seeding
-    numpy's global RNG alone does not make ``easyends`` reproducible.
-    """
-
-    def endchooser(currentends: Any, availends: Any, energetics: Any) -> Any:
-        ddiff = np.abs(energetics.matching_uniform(availends) - target)
-        # prefer toeholds without a self-complementary 4-mer (AATT, ATAT, ...: they pair
-        # with themselves and fold back on the strand); allowed if nothing else is left
-        ddiff = ddiff + 100.0 * _self_complementary(np.asarray(availends)[:, 1:-1])
-        choices = np.flatnonzero(ddiff <= np.amin(ddiff))
-        return availends[choices[rng.integers(0, len(choices))]]
-
-    return endchooser
+    length: int
+    target: float  # ViennaRNA in-context target, kcal/mol (negative)
+    dev: float  # kcal/mol
+    maxspurious: float
+    three_letter: bool
+    seed: int
 
 
 def _easyends(
-    length: int,
-    number: int,
-    target: float,
-    fdev: float,
-    maxspurious: float,
-    three_letter: bool,
-    seed: int,
-    energetics: Any,
+    ask: _Ask, number: int, vienna: _Vienna, energetics: Any, wide: bool = True
 ) -> tuple[list[str], str]:
-    """stickydesign ``easyends`` ('DT' ends, seeded), filtered to the deviation and motifs.
+    """stickydesign ``easyends`` ('DT' ends, seeded, calibrated window), kept when the
+    core is within the deviation in ViennaRNA and holds no forbidden motif.
 
-    Returns (ends as context + toehold + context, reason text if stickydesign failed).
+    ``wide`` False: stickydesign searches the central half of that window only (fewer
+    ends to filter, so faster).  Returns (ends as context + toehold + context, reason
+    text if stickydesign failed).
     """
     import stickydesign
 
+    reach = ask.dev + PIN_REACH
+    spread = (5.0, 95.0) if wide else (25.0, 75.0)
+    sticky, fdev = _sticky_window(ask.length, ask.target, reach, vienna, energetics, spread)
     state = np.random.get_state()
-    np.random.seed([seed, length])
+    np.random.seed([ask.seed, ask.length])
     try:
         ends = stickydesign.easyends(
             "DT",
-            length,
+            ask.length,
             number=number,
             energetics=energetics,
-            interaction=float(target),
+            interaction=sticky,
             fdev=fdev,
-            maxspurious=maxspurious,
+            maxspurious=ask.maxspurious,
             tries=1,
-            alphabet="h" if three_letter else "n",
-            echoose=_seeded_endchooser(target, np.random.default_rng([seed, length])),
+            alphabet="h" if ask.three_letter else "n",
+            echoose=_seeded_endchooser(
+                ask.target, vienna, np.random.default_rng([ask.seed, ask.length])
+            ),
         )
     except Exception as exc:  # stickydesign raises assorted errors on empty spaces
         return [], f"{type(exc).__name__}: {exc}"
     finally:
         np.random.set_state(state)
     good: list[str] = []
-    if len(ends):
-        ends_arr = stickydesign.EndArray(np.asarray(ends, np.uint8), "DT")
-        dG = energetics.matching_uniform(ends_arr)
-        for full, g in zip(ends_arr.tolist(), dG, strict=True):
-            core = full[1:-1].upper()
-            if abs(g - target) <= fdev * target + 1e-9 and not FORBIDDEN_RE.search(core):
-                good.append(full.upper())
+    for full in (
+        stickydesign.EndArray(np.asarray(ends, np.uint8), "DT").tolist() if len(ends) else []
+    ):
+        core = full[1:-1].upper()
+        if abs(vienna(core) - ask.target) <= reach + 1e-9 and not FORBIDDEN_RE.search(core):
+            good.append(full.upper())
     return good, ""
 
 
-def _feasible_settings(
-    n: int,
-    length: int,
-    target: float,
-    dev: float,
-    maxspurious: float,
-    three_letter: bool,
-    energetics: Any,
-) -> str:
+def _feasible_settings(n: int, ask: _Ask, vienna: _Vienna, energetics: Any) -> str:
     """Settings (spurious limit, deviation, length) at which stickydesign finds ``n`` ends."""
-    tries = [(ms, dev, length) for ms in (0.5, 0.6) if ms > maxspurious]
-    tries += [(maxspurious, dev + 0.25, length), (maxspurious, dev, length + 1)]
-    for ms, dv, L in tries:
-        found, _ = _easyends(L, 0, target, dv / target, ms, three_letter, 0, energetics)
+    tries = [ask._replace(maxspurious=ms) for ms in (0.5, 0.6) if ms > ask.maxspurious]
+    tries += [ask._replace(dev=ask.dev + 0.25)]
+    for t in tries:
+        found, _ = _easyends(t._replace(seed=0), 0, vienna, energetics)
         if len(found) >= n:
             return (
-                f"stickydesign finds {len(found)} with toehold_maxspurious={ms:g}, "
-                f"toehold_dev={dv:g}, toehold length {L} nt"
+                f"stickydesign finds {len(found)} with toehold_maxspurious={t.maxspurious:g}, "
+                f"toehold_dev={t.dev:g}"
             )
-    return (
-        "no tried relaxation (spurious 0.5-0.6, deviation +0.25, length +1) suffices; "
-        + _toehold_advice(length, target, energetics)
+    return "no tried relaxation (spurious 0.5-0.6, deviation +0.25) suffices; " + _range_text(
+        ask.length, vienna
     )
 
 
@@ -185,8 +252,8 @@ class Toehold(NamedTuple):
 
     sequence: str  # 5'->3'
     end: str  # stickydesign 'DT' end with its context bases, e.g. "G[AATTGG]A"
-    dG: float  # binding energy, kcal/mol (positive magnitude)
-    dG_range: tuple[float, float]  # (min, max) over the 16 context-base pairs, kcal/mol
+    dG: float  # generic in-context ΔG, kcal/mol (ViennaRNA, negative = binding)
+    dG_range: tuple[float, float]  # (min, max) over the eight one-flank contexts, kcal/mol
 
 
 class ToeholdShortage(DesignError):
@@ -194,70 +261,27 @@ class ToeholdShortage(DesignError):
 
 
 def check_toehold_space(
-    length: int, target: float, dev: float, temperature_C: float, energetics: Any
+    length: int, target: float, dev: float, temperature_C: float, salt_M: float | None = None
 ) -> None:
-    """Raise :class:`DesignError` if no ``length``-nt 'DT' end binds within ``dev`` of
-    ``target`` (kcal/mol); exact, over the whole sequence space, for lengths up to 7 nt."""
+    """Raise :class:`DesignError` if no ``length``-nt toehold's generic ViennaRNA energy
+    is within ``dev`` of ``target`` (kcal/mol; exhaustive up to 6 nt, else a sample)."""
     import stickydesign
 
-    if length > 7:
-        return
-    digits = 4 ** np.arange(length + 1, -1, -1, dtype=np.int64)
-    space = ((np.arange(4 ** (length + 2))[:, None] // digits) % 4).astype(np.uint8)
-    en = energetics.matching_uniform(stickydesign.EndArray(space, "DT"))
-    if not np.any(np.abs(en - target) <= dev):
-        raise DesignError(
-            f"toehold constraint infeasible: no {length}-nt toehold reaches {target:g} ± "
-            f"{dev:g} kcal/mol at {temperature_C:g} °C (max {en.max():.1f}, min "
-            f"{en.min():.1f}); " + _toehold_advice(length, target, energetics)
-        )
+    energetics = stickydesign.EnergeticsDAOE(temperature=temperature_C)
+    _sticky_window(length, target, dev, _vienna(temperature_C, salt_M), energetics)
 
 
-def _find_ends(
-    n: int,
-    length: int,
-    target: float,
-    dev: float,
-    maxspurious: float,
-    three_letter: bool,
-    seed: int,
-    energetics: Any,
-) -> tuple[list[str], str]:
-    """Up to ``n`` ends within a tight deviation first, then within ``dev`` (kcal/mol);
-    returns (ends, stickydesign's failure reason)."""
-    fdevs = [min(TOEHOLD_FDEV_FIRST, dev / target)]
-    if dev / target > TOEHOLD_FDEV_FIRST:
-        fdevs.append(dev / target)
-    spare = 1 + n // 8
-    found: list[str] = []
-    reason = ""
-    for fdev in fdevs:
-        good, reason = _easyends(
-            length, n + spare, target, fdev, maxspurious, three_letter, seed, energetics
-        )
-        if len(good) >= n:
-            return good[:n], reason
-        found = good
-    return found, reason
-
-
-def describe_end(full: str, target: float, dev: float, where: str, energetics: Any) -> Toehold:
+def describe_end(full: str, target: float, dev: float, where: str, md: Any) -> Toehold:
     """The :class:`Toehold` of a stickydesign 'DT' end ``full`` (context + toehold +
-    context): its binding energy and range over all 16 context-base pairs (kcal/mol)."""
-    import stickydesign
-
-    ctx = np.array([[a, b] for a in range(4) for b in range(4)], np.uint8)
-    codes = encode(full)
-    arr = stickydesign.EndArray(codes[None, :], "DT")
-    g = float(energetics.matching_uniform(arr)[0])
-    if abs(g - target) > dev:  # cannot happen after filtering; kept as a hard guarantee
+    context): its generic ViennaRNA energy and range over the one-flank contexts."""
+    core = full[1:-1]
+    g = generic_dG(core, md)
+    if abs(g - target) > dev + PIN_REACH + 1e-9:  # cannot happen after filtering
         raise DesignError(f"toehold {full} binds with {g:.2f} kcal/mol, outside {where}")
-    variants = np.repeat(codes[None, :], 16, axis=0)
-    variants[:, 0], variants[:, -1] = ctx[:, 0], ctx[:, 1]
-    ev = energetics.matching_uniform(stickydesign.EndArray(variants, "DT"))
-    return Toehold(
-        full[1:-1], f"{full[0]}[{full[1:-1]}]{full[-1]}", g, (float(ev.min()), float(ev.max()))
-    )
+    ev = [flanked_dG(b, core, "", md) for b in "ACGT"] + [
+        flanked_dG("", core, b, md) for b in "ACGT"
+    ]
+    return Toehold(core, f"{full[0]}[{core}]{full[-1]}", g, (min(ev), max(ev)))
 
 
 def design_toeholds(
@@ -270,9 +294,11 @@ def design_toeholds(
     three_letter: bool = False,
     maxspurious: float = TOEHOLD_MAXSPURIOUS,
     advise: bool = True,
+    salt_M: float | None = None,
 ) -> list[Toehold]:
     """Design all toeholds of one length with a single stickydesign call (when possible).
 
+    ``target`` and ``dev`` are ViennaRNA in-context energies (kcal/mol, target negative).
     Returns one :class:`Toehold` per name, in order.  Raises :class:`ToeholdShortage`
     (with feasible settings when ``advise``) if stickydesign cannot supply enough, and
     :class:`DesignError` if no toehold of ``length`` nt can reach ``target`` ± ``dev``.
@@ -280,13 +306,16 @@ def design_toeholds(
     import stickydesign
 
     energetics = stickydesign.EnergeticsDAOE(temperature=temperature_C)
+    vienna = _vienna(temperature_C, salt_M)
     n = len(names)
     where = (
-        f"{n} toehold(s) of {length} nt with binding energy {target:g} ± {dev:g} kcal/mol "
+        f"{n} toehold(s) of {length} nt with in-context ΔG {target:.2f} ± {dev:g} kcal/mol "
         f"at {temperature_C:g} °C"
     )
-    check_toehold_space(length, target, dev, temperature_C, energetics)
-    found, reason = _find_ends(n, length, target, dev, maxspurious, three_letter, seed, energetics)
+    ask = _Ask(length, target, dev, maxspurious, three_letter, seed)
+    found, reason = _easyends(ask, n + 1 + n // 8, vienna, energetics, wide=False)
+    if len(found) < n:
+        found, reason = _easyends(ask, n + 1 + n // 8, vienna, energetics)
     if len(found) < n:
         raise ToeholdShortage(
             f"toehold constraint infeasible: stickydesign found only {len(found)} of {where} "
@@ -297,12 +326,12 @@ def design_toeholds(
             + (f"; {reason}" if reason else "")
             + "); "
             + (
-                _feasible_settings(n, length, target, dev, maxspurious, three_letter, energetics)
+                _feasible_settings(n, ask, vienna, energetics)
                 if advise
-                else _toehold_advice(length, target, energetics)
+                else _range_text(length, vienna)
             )
         )
-    return [describe_end(full, target, dev, where, energetics) for full in found]
+    return [describe_end(full, target, dev, where, vienna.md) for full in found[:n]]
 
 
 def design_toeholds_default(
@@ -313,6 +342,7 @@ def design_toeholds_default(
     temperature_C: float,
     seed: int,
     three_letter: bool,
+    salt_M: float | None = None,
 ) -> tuple[list[Toehold], float]:
     """Toeholds at the default spurious limit, relaxed in :data:`TOEHOLD_MAXSPURIOUS_FALLBACK`
     order only when stickydesign cannot supply enough; returns (toeholds, limit used)."""
@@ -321,7 +351,7 @@ def design_toeholds_default(
         last = n == len(limits) - 1
         try:
             found = design_toeholds(
-                names, length, target, dev, temperature_C, seed, three_letter, ms, advise=last
+                names, length, target, dev, temperature_C, seed, three_letter, ms, last, salt_M
             )
             return found, ms
         except ToeholdShortage:
@@ -331,10 +361,15 @@ def design_toeholds_default(
 
 
 def design_all_toeholds(
-    domains: list[DomainSpec], options: DesignOptions, seed: int
+    domains: list[DomainSpec],
+    options: DesignOptions,
+    seed: int,
+    pinned: set[str] | None = None,
 ) -> tuple[dict[str, Toehold], dict[int, list[str]], float]:
     """Every toehold domain, one stickydesign call per length (shortest first), each
-    length at its target (:func:`toehold_targets`).
+    length at its target (:func:`dsdcrn.design.toehold_energy.toehold_targets`).  The
+    toeholds not in ``pinned`` (no flank that :func:`pin_flanks` can set) get the ends
+    whose generic energy is nearest the target.
 
     Returns (toehold per domain name, toehold names per length in nt, the spurious limit
     used: ``options.toehold_maxspurious``, or with ``None`` the largest limit any length
@@ -345,29 +380,139 @@ def design_all_toeholds(
         if d.kind == "toehold":
             by_len.setdefault(int(d.length), []).append(d.name)
     o = options
+    salt = o.salt_equivalent_M()
     targets = toehold_targets([n for n in by_len for _ in by_len[n]], o.toehold_dG)
     chosen: dict[str, Toehold] = {}
     spurious_used = TOEHOLD_MAXSPURIOUS if o.toehold_maxspurious is None else o.toehold_maxspurious
     for length in sorted(by_len):
         names = by_len[length]
+        args = (names, length, targets[length], o.toehold_dev, o.temperature_C, seed)
         if o.toehold_maxspurious is not None:
-            found = design_toeholds(
-                names,
-                length,
-                targets[length],
-                o.toehold_dev,
-                o.temperature_C,
-                seed,
-                o.three_letter,
-                o.toehold_maxspurious,
-            )
+            found = design_toeholds(*args, o.three_letter, o.toehold_maxspurious, salt_M=salt)
         else:
-            found, used = design_toeholds_default(
-                names, length, targets[length], o.toehold_dev, o.temperature_C, seed, o.three_letter
-            )
+            found, used = design_toeholds_default(*args, o.three_letter, salt)
             spurious_used = max(spurious_used, used)
-        chosen.update(zip(names, found, strict=True))
+        found = sorted(found, key=lambda c: abs(c.dG - targets[length]))
+        order = sorted(names, key=lambda n: pinned is not None and n in pinned)
+        chosen.update(zip(order, found, strict=True))
     return chosen, by_len, spurious_used
+
+
+def pin_flanks(
+    seq: np.ndarray,
+    lay: Layout,
+    contexts: dict[str, list[Context]],
+    targets: dict[str, float],
+    md: Any,
+    alphabet: list[int],
+) -> dict[int, int]:
+    """Choose the long-domain nucleotides that flank each exposed toehold so that its
+    mean in-context ΔG (:mod:`dsdcrn.design.toehold_energy`) is nearest its target
+    (kcal/mol), and no window across the junction reads part of a toehold or holds a
+    forbidden motif.  ``seq`` holds the placed toeholds; returns position -> base code
+    (the caller writes them and keeps them fixed).  Every assignment of up to
+    :data:`PIN_MAX` free flanks of one toehold is tried; beyond that each flank is chosen
+    in turn."""
+    reads = set()
+    for t in contexts:
+        i = lay.names.index(t)
+        reads |= _windows(decode(seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]]))
+    pins: dict[int, int] = {}
+    for t, ctx in sorted(contexts.items()):
+        if not ctx:
+            continue
+        sides = [
+            (
+                flank_position(lay, c[0], "5") if c[0] else None,
+                c[1],
+                flank_position(lay, c[2], "3") if c[2] else None,
+            )
+            for c in ctx
+        ]
+        free = sorted(
+            {
+                f[0]
+                for row in sides
+                for f in (row[0], row[2])
+                if f and lay.mutable[f[0]] and f[0] not in pins
+            }
+        )
+        groups = [free] if len(free) <= PIN_MAX else [[g] for g in free]
+        for group in groups:
+            costs = {
+                combo: _pin_cost(
+                    seq,
+                    lay,
+                    {**pins, **dict(zip(group, combo, strict=True))},
+                    sides,
+                    targets[t],
+                    reads,
+                    md,
+                )
+                for combo in itertools.product(alphabet, repeat=len(group))
+            }
+            best = min(costs, key=costs.__getitem__)
+            pins.update(zip(group, (int(b) for b in best), strict=True))
+    return pins
+
+
+def _pin_cost(
+    seq: np.ndarray,
+    lay: Layout,
+    pins: dict[int, int],
+    sides: list[tuple],
+    target: float,
+    reads: set[str],
+    md: Any,
+) -> float:
+    """|mean in-context ΔG - target| (kcal/mol), plus 100 per junction window reading a
+    toehold or holding a forbidden motif; flanks not yet chosen count as absent."""
+
+    def nt(f: tuple[int, bool] | None) -> str:
+        if f is None or (lay.mutable[f[0]] and f[0] not in pins):
+            return ""
+        b = pins.get(f[0], int(seq[f[0]]))
+        return "ACGT"[3 - b if f[1] else b]
+
+    vals, bad = [], 0
+    for five, tok, three in sides:
+        i = lay.names.index(tok.rstrip("*"))
+        core = decode(seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]])
+        core = revcomp(core) if tok.endswith("*") else core
+        a, b = nt(five), nt(three)
+        vals.append(flanked_dG(a, core, b, md))
+        n = TOEHOLD_MATCH_NT
+        bad += bool(a) and (a + core[: n - 1]) in reads
+        bad += bool(b) and (core[1 - n :] + b) in reads
+        bad += bool(FORBIDDEN_RE.search(a + core + b))
+    return abs(float(np.mean(vals)) - target) + 100.0 * bad
+
+
+#: Flanks of one toehold assigned jointly (4**PIN_MAX combinations at most).
+PIN_MAX = 4
+
+
+def _pair_folds(seq: str, md: Any) -> bool:
+    """Whether two adjacent toeholds ``seq`` leave a nucleotide unpaired with probability
+    under :data:`PAIR_UNPAIRED_MIN` when folded alone."""
+    import RNA
+
+    fc = RNA.fold_compound(seq, md)
+    _, mfe = fc.mfe()
+    fc.exp_params_rescale(mfe)
+    fc.pf()
+    n = len(seq)
+    P = np.array(fc.bpp())[1 : n + 1, 1 : n + 1]
+    return bool((1.0 - P.sum(axis=0) - P.sum(axis=1)).min() < PAIR_UNPAIRED_MIN)
+
+
+#: Adjacent toeholds must stay unpaired alone with at least this probability per nt.
+PAIR_UNPAIRED_MIN = 0.95
+
+
+def _token(chosen: dict[str, Toehold], token: str) -> str:
+    seq = chosen[token.rstrip("*")].sequence
+    return revcomp(seq) if token.endswith("*") else seq
 
 
 def place_toeholds(
@@ -378,25 +523,40 @@ def place_toeholds(
     index: dict[str, int],
     strands: dict[str, list[str]],
     rng: np.random.Generator,
+    md: Any = None,
 ) -> None:
     """Write toeholds into ``seq``; permute same-length toeholds (in ``chosen``) if two
-    adjacent toeholds would form a forbidden run, which the long-domain search cannot repair."""
+    adjacent toeholds would form a forbidden run, or a window across their junction would
+    read part of a toehold (occlusion), or (with a ViennaRNA model ``md``) they fold onto
+    each other: none of which the long-domain search can repair."""
 
-    def junction_ok() -> bool:
+    def junction_ok(occlusion: bool) -> bool:
         masked = {n: "N" * int(lay.lengths[index[n]]) for n in lay.names}
         masked.update({n: c.sequence for n, c in chosen.items()})
+        reads = set().union(*[_windows(c.sequence) for c in chosen.values()])
+        for toks in strands.values() if occlusion else ():
+            for i in range(len(toks) - 1):  # junctions of adjacent toeholds
+                pair = [toks[i], toks[i + 1]]
+                if all(t.rstrip("*") in chosen for t in pair):
+                    a, b = (_token(chosen, t) for t in pair)
+                    n = TOEHOLD_MATCH_NT
+                    if any((a + b)[k : k + n] in reads for k in range(len(a) - n + 1, len(a))):
+                        return False
+                    if md is not None and _pair_folds(a + b, md):
+                        return False
         return not any(FORBIDDEN_RE.search(assemble(t, masked)) for t in strands.values())
 
-    for _ in range(200):
-        if junction_ok():
-            for name, c in chosen.items():
-                i = index[name]
-                seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]] = encode(c.sequence)
-            return
-        for names in by_len.values():
-            items = [chosen[n] for n in names]
-            for n, j in zip(names, rng.permutation(len(names)), strict=True):
-                chosen[n] = items[j]
+    for occlusion in (True, False):  # junction windows may be unavoidable (A/C/T code)
+        for _ in range(200):
+            if junction_ok(occlusion):
+                for name, c in chosen.items():
+                    i = index[name]
+                    seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]] = encode(c.sequence)
+                return
+            for names in by_len.values():
+                items = [chosen[n] for n in names]
+                for n, j in zip(names, rng.permutation(len(names)), strict=True):
+                    chosen[n] = items[j]
     raise DesignError(
         "toeholds adjacent in a strand always form GGGG/CCCC/AAAAA/TTTTT across their "
         "junction; separate them or change toehold lengths"

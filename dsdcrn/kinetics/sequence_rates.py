@@ -10,15 +10,9 @@ rates, so that a weaker toehold dissociates faster and its condensed displacemen
 slower (the three-step model of Zhang & Winfree, JACS 131:17303, 2009).  Binding and
 branch-migration rates stay Peppercorn's.
 
-In-context toehold energy (the model): a toehold binds next to a helix, so its duplex
-stacks onto that helix's terminal base pair.  For each place a toehold domain ``t`` (or
-``t*``) is *exposed* (unpaired) in a resting species, the flanking base pairs are the
-paired domains adjacent to it on the same strand (one nucleotide each: the last of the
-5' neighbour, the first of the 3' neighbour).  The energy of that context is the duplex
-free energy of the toehold extended by those flanking base pairs (duplex initiation, every
-nearest-neighbour stack, terminal A-T penalty of the outer ends) minus the terminal A-T
-penalty of each flanking pair, which is not a helix end in place.  A toehold's energy is
-the mean over its distinct contexts (the bare toehold duplex when it is never exposed).
+In-context toehold energy: the one model of :mod:`dsdcrn.design.toehold_energy` (the
+designer aims at it, the report prints it), here over every context the enumeration
+exposes a toehold in, intermediates included.
 Energies in kcal/mol (negative = binding, standard state 1 M), temperatures in °C,
 concentrations in nM, rate constants in /nM/s and /s unless the name says /M/s.
 """
@@ -33,6 +27,14 @@ from typing import Any
 
 from dsdcrn.design.equilibrium import rt
 from dsdcrn.design.scores import base_strands
+from dsdcrn.design.toehold_energy import (
+    Context,
+    context_dG,
+    peppercorn_constants,
+    peppercorn_helix_dG,
+    strand_contexts,
+    toehold_context_energies,
+)
 from dsdcrn.design.vienna import vienna_dna_model
 from dsdcrn.enumerate.peppercorn import Enumerated, enumerate_system, recondense
 from dsdcrn.errors import DsdcrnError
@@ -61,35 +63,7 @@ PEPPERCORN_R = 0.001987
 #: Peppercorn's 3e5 /M/s per nt gives 1.8e6 /M/s for 6 nt).
 DEFAULT_K_ON_PER_M_S = 1e6
 
-_COMP = str.maketrans("ACGT", "TGCA")
 
-Context = tuple[str | None, str, str | None]
-
-
-def _revcomp(seq: str) -> str:
-    return seq[::-1].translate(_COMP)
-
-
-def _peppercorn_constants() -> tuple[float, float]:
-    """(dG_bp, dG_assoc) defaults of the installed Peppercorn (kcal/mol)."""
-    import inspect
-
-    from peppercornenumerator.ratemodel import opening_rate
-
-    params = inspect.signature(opening_rate).parameters
-    return float(params["dG_bp"].default), float(params["dG_assoc"].default)
-
-
-def peppercorn_helix_dG(length_nt: int) -> float:
-    """Peppercorn's length-only duplex energy ``L dG_bp + dG_assoc`` (kcal/mol).
-
-    With the installed defaults (-1.7 and +1.9 kcal/mol): -8.3 for 6 nt, -10.0 for 7 nt.
-    """
-    dG_bp, dG_assoc = _peppercorn_constants()
-    return length_nt * dG_bp + dG_assoc
-
-
-# --------------------------------------------------------------------------- energies
 def _complexes(source: Enumerated | DomainSystem) -> Iterable[tuple[list[list[str]], list[str]]]:
     if isinstance(source, Enumerated):
         return [(s.strands, s.structure) for s in source.species.values()]
@@ -101,13 +75,9 @@ def _system(source: Enumerated | DomainSystem) -> DomainSystem:
 
 
 def toehold_contexts(source: Enumerated | DomainSystem) -> dict[str, list[Context]]:
-    """Where each toehold is exposed: distinct ``(5' flank, token, 3' flank)`` triples.
-
-    ``token`` is the exposed domain (``t`` or ``t*``), a flank the paired domain next
-    to it on the same strand (None: strand end or unpaired neighbour); an exposed
-    toehold with no paired neighbour (a free strand's) is no binding context.  Contexts
-    come from the resting species of an :class:`Enumerated` (or a system's complexes).
-    """
+    """Where each toehold is exposed: distinct ``(5' flank, token, 3' flank)`` triples
+    (:func:`dsdcrn.design.toehold_energy.strand_contexts`) over the resting species of an
+    :class:`Enumerated` (intermediates included) or a system's complexes."""
     system = _system(source)
     toeholds = {d.name for d in system.domains.values() if d.kind == "toehold"}
     out: dict[str, list[Context]] = {t: [] for t in sorted(toeholds)}
@@ -115,43 +85,11 @@ def toehold_contexts(source: Enumerated | DomainSystem) -> dict[str, list[Contex
         symbols = [s for s in structure if s != "+"]
         pos = 0
         for strand in strands:
-            sym = symbols[pos : pos + len(strand)]
+            for c in strand_contexts(strand, symbols[pos : pos + len(strand)], toeholds):
+                if c not in out[base(c[1])]:
+                    out[base(c[1])].append(c)
             pos += len(strand)
-            for k, tok in enumerate(strand):
-                if base(tok) not in toeholds or sym[k] != ".":
-                    continue
-                left = strand[k - 1] if k > 0 and sym[k - 1] != "." else None
-                right = strand[k + 1] if k + 1 < len(strand) and sym[k + 1] != "." else None
-                if (left or right) and (left, tok, right) not in out[base(tok)]:
-                    out[base(tok)].append((left, tok, right))
     return out
-
-
-def _seq(design: SequenceDesign, token: str) -> str:
-    try:
-        seq = design.domains[base(token)]
-    except KeyError:
-        raise DsdcrnError(f"the design has no sequence for domain {base(token)!r}") from None
-    return _revcomp(seq) if token.endswith("*") else seq
-
-
-def context_dG(design: SequenceDesign, context: Context, md: Any) -> float:
-    """In-context duplex energy (kcal/mol) of one exposed toehold (module doc).
-
-    ``md`` is a ViennaRNA model with DNA parameters
-    (:func:`dsdcrn.design.vienna.vienna_dna_model`).
-    """
-    import RNA
-
-    left, token, right = context
-    five = _seq(design, left)[-1] if left else ""
-    three = _seq(design, right)[0] if right else ""
-    top = five + _seq(design, token) + three
-    fc = RNA.fold_compound(f"{top}&{_revcomp(top)}", md)
-    dG = fc.eval_structure("(" * len(top) + ")" * len(top))
-    terminal_at = RNA.param(md).TerminalAU / 100.0  # kcal/mol
-    penalties = sum(terminal_at for nt in (five, three) if nt in ("A", "T"))
-    return float(dG) - penalties
 
 
 def _conditions(
@@ -179,21 +117,23 @@ def toehold_energies(
         Which domains are toeholds (``DomainSpec.kind``) and where they are exposed
         (:func:`toehold_contexts`); an enumeration sees intermediates too.
     temperature_C, salt_M : float or None
-        ViennaRNA conditions (°C, M Na+); None: the design's own (25 °C, 1.021 M).
+        ViennaRNA conditions (°C, M Na+ equivalent); None: the design's own.
 
     Returns
     -------
     dict[str, float]
-        Toehold name -> mean in-context ΔG over its exposure contexts (module doc);
-        compare with :func:`peppercorn_helix_dG` (-8.3 kcal/mol for 6 nt).
+        Toehold name -> mean in-context ΔG over its exposure contexts, the generic
+        energy when it has none (:mod:`dsdcrn.design.toehold_energy`); compare with
+        :func:`peppercorn_helix_dG` (-8.3 kcal/mol for 6 nt).
     """
     t, s = _conditions(design, temperature_C, salt_M)
     md = vienna_dna_model(t, s)
-    out = {}
-    for name, contexts in toehold_contexts(source).items():
-        contexts = contexts or [(None, name, None)]
-        out[name] = sum(context_dG(design, c, md) for c in contexts) / len(contexts)
-    return out
+    missing = {b for ctx in toehold_contexts(source).values() for c in ctx for b in c if b}
+    missing = {base(b) for b in missing} - set(design.domains)
+    if missing:
+        raise DsdcrnError(f"the design has no sequence for domain {sorted(missing)[0]!r}")
+    energies = toehold_context_energies(design.domains, toehold_contexts(source), md)
+    return {name: sum(v) / len(v) for name, v in energies.items()}
 
 
 # --------------------------------------------------------------------------- opening rates
@@ -237,7 +177,7 @@ class OpeningRates:
         from peppercornenumerator.ratemodel import bimolecular_binding_rate, opening_rate
 
         dG_bp = float(enumerator.dG_bp)
-        _, dG_assoc = _peppercorn_constants()
+        _, dG_assoc = peppercorn_constants()
         RT = PEPPERCORN_R * (self.temperature_C + 273.15)
         for rxn in list(enumerator.reactions):
             if rxn.rtype != "open":

@@ -73,15 +73,14 @@ class SequenceDesign:
     strands : dict[str, str]
         Assembled strand sequences, 5'->3'.
     toehold_dG : dict[str, float]
-        Duplex binding energy of each toehold (kcal/mol, positive magnitude) as stickydesign's
-        ``EnergeticsDAOE.matching_uniform`` computes it for a 'DT' end at ``temperature_C``,
-        with the flanking bases given in ``toehold_ends``.
+        In-context binding free energy of each toehold (kcal/mol, ViennaRNA sign:
+        negative = binding): the mean over the places it lies exposed next to a helix
+        in an intended complex, or its generic energy when there is none
+        (:mod:`dsdcrn.design.toehold_energy`).
     toehold_ends : dict[str, str]
-        The stickydesign 'DT' end per toehold: 5' duplex-side base, the toehold, and the
-        complement-side context base, e.g. ``"G[AATTGG]A"``.
+        stickydesign's 'DT' end each toehold came from, e.g. ``"G[AATTGG]A"``.
     toehold_dG_range : dict[str, tuple[float, float]]
-        (min, max) of the same energy over all 16 choices of the two flanking bases
-        (kcal/mol): how much the real sequence context can move the binding energy.
+        (min, max) of the same energy over those contexts (kcal/mol).
     complex_checks : list[dict]
         Per intended complex: ViennaRNA target/MFE comparison and ensemble defect.
     strand_checks : list[dict]

@@ -5,6 +5,7 @@ swapped into place by :func:`dsdcrn.io.write_folder`, so a failed or interrupted
 build leaves no half-written design, and an existing folder is replaced only when it
 is an earlier dsdcrn output and ``force`` is given):
 
+``README.md``             what the folder holds and the command that rebuilds it
 ``formal.crn``            the formal CRN, initial concentrations in nM
 ``system.pil``            the compiled domain-level system (Peppercorn reads it)
 ``enumerated.pil``        resting species and condensed reactions
@@ -36,10 +37,10 @@ import io
 import json
 from pathlib import Path
 
-from dsdcrn.design.candidates import BestOf
+from dsdcrn.design.candidates import SPEC_TEXT, BestOf, spec_summary
 from dsdcrn.design.ordering import PAGE_ABOVE_NT, SCALE_BREAK_NT, complexes_text, fasta, order_csv
 from dsdcrn.design.scores import DIMER_DG_THRESHOLD, spurious_pairs
-from dsdcrn.design.toeholds import toehold_targets
+from dsdcrn.design.toehold_energy import toehold_targets
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.io import write_folder
 from dsdcrn.kinetics.fidelity import write_plot
@@ -120,10 +121,36 @@ def write_sequence_folder(
     return write_folder(files, out, force=force)
 
 
-def write_design(b: Build, out: str | Path, force: bool = False) -> Path:
+def folder_readme(b: Build, command: str | None) -> str:
+    """The design folder's ``README.md``: what it holds and the command that built it."""
+    lines = [
+        f"# {b.formal.name}",
+        "",
+        f"A DSD design of `formal.crn` with the {b.system.scheme} scheme, built by dsdcrn.  "
+        "Start with `report.md` (its first line says whether the sequences meet their "
+        "specification); the lab protocol is `protocol.md`, the order sheet `order.csv`.",
+        "",
+    ]
+    if command:
+        lines += [
+            "Rebuild it (from the repository root; `--force` replaces this folder):",
+            "",
+            "```bash",
+            command,
+            "```",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def write_design(
+    b: Build, out: str | Path, force: bool = False, command: str | None = None
+) -> Path:
     """Write the design folder of build ``b`` to ``out``; ``force`` replaces an earlier
-    dsdcrn output there (:func:`dsdcrn.io.write_folder`)."""
+    dsdcrn output there (:func:`dsdcrn.io.write_folder`); ``command``, the command line
+    that built it, goes into the folder's ``README.md``."""
     files = {
+        "README.md": folder_readme(b, command),
         "formal.crn": b.formal.to_text(),
         "system.pil": b.system.to_pil(),
         "enumerated.pil": b.enumerated.to_pil(),
@@ -201,6 +228,8 @@ def report(b: Build) -> str:
     """The design folder's ``report.md``."""
     o = b.options
     lines = [f"# {b.formal.name}: DSD design with {b.system.scheme}", ""]
+    if b.best is not None:
+        lines += [spec_summary(b.best.winner.scores, o.design), ""]
     if not b.verified:
         lines += _failure_lines(b)
     lines += [
@@ -284,8 +313,26 @@ def _cost_lines(b: Build) -> list[str]:
     ]
 
 
+def conditions_text(design: SequenceDesign) -> str:
+    """The energy model and conditions a design was made and checked under."""
+    p = design.parameters
+    na = p.get("na_M")
+    mg = p.get("mg_mM") or 0.0
+    salt = p.get("salt_M")
+    text = (
+        f"ViennaRNA, DNA parameters (Mathews 2004), {p.get('temperature_C', 25.0):g} °C, "
+        + ("Na+ 1.021 M (ViennaRNA's standard)" if na is None else f"Na+ {na:g} M")
+        + f", Mg2+ {mg:g} mM"
+    )
+    if mg:
+        text += f" (as a Na+ equivalent: {salt:.3g} M in all, von Ahsen et al. 2001)"
+    return text
+
+
 def _sequence_lines(b: Build) -> list[str]:
     d, o = b.design, b.options
+    best = b.best
+    m = best.winner.scores.metrics
     lines = ["## Sequences", ""]
     dgs = list(d.toehold_dG.values())
     length = {t: len(d.domains[t]) for t in d.toehold_dG}
@@ -295,10 +342,19 @@ def _sequence_lines(b: Build) -> list[str]:
     worst = max(checks, key=lambda x: x["ensemble_defect"]) if checks else None
     lines += (
         [
-            f"Toeholds: {len(dgs)} designed with stickydesign, binding energies "
-            f"{min(dgs):.2f} to {max(dgs):.2f} kcal/mol (target {per_length} ± "
-            f"{o.design.toehold_dev:g}; in proportion to length).  Longest k-mer shared "
-            f"between distinct domains or with a complement: {d.max_shared_kmer_found} nt.",
+            f"Energy model (one for targets, checks and this report): {conditions_text(d)}."
+            f"  Toeholds: {len(dgs)}, in-context ΔG {min(dgs):.2f} to {max(dgs):.2f} "
+            f"kcal/mol (mean over the places each lies exposed next to a helix; target "
+            f"{per_length} ± {o.design.toehold_dev:g}"
+            + (
+                ": Peppercorn's energy of each length, which the rate realisation assumes"
+                if o.design.toehold_dG is None
+                else ""
+            )
+            + f"); largest deviation {m['dG dev max']:.2f} kcal/mol.  Piperine's figure "
+            f"for comparison (stickydesign's energy, target 7.7): mean error "
+            f"{m['dG error (stickydesign)']:.2f} kcal/mol.  Longest k-mer shared between "
+            f"distinct domains or with a complement: {d.max_shared_kmer_found} nt.",
             "",
         ]
         if dgs
@@ -308,18 +364,15 @@ def _sequence_lines(b: Build) -> list[str]:
         mean = sum(x["ensemble_defect"] for x in checks) / len(checks)
         fails = [x["name"] for x in checks if not x.get("mfe_equals_target")]
         lines += [
-            f"ViennaRNA (DNA parameters, Mathews 2004): {len(checks)} intended complexes checked; "
+            f"ViennaRNA: {len(checks)} intended complexes checked; "
             f"ensemble defect mean {mean:.1%}, worst {worst['ensemble_defect']:.1%} "
             f"({worst['name']}); MFE differs from the target for {len(fails)}"
             + (f": {', '.join(fails[:10])}" if fails else "")
             + ".  Per-complex figures: `sequence_checks.json`.",
             "",
         ]
-    best = b.best
-    m = best.winner.scores.metrics
     n_bad = len(best.winner.scores.spurious_dimers())
-    n_ok = sum(best.ranking.feasible or [True])
-    n_base = sum(bool(p.get("base")) for p in best.winner.scores.spurious_dimers())
+    n_ok = sum(best.meets(c.index) for c in best.candidates)
     thr = best.winner.scores.options["dimer_threshold"]
     lines += [
         f"Chosen design: candidate {best.winner.index} of {len(best.candidates)} "
@@ -327,26 +380,18 @@ def _sequence_lines(b: Build) -> list[str]:
         + (
             f"among the {n_ok} that meet the specification"
             if n_ok
-            else "(none meets the specification: toeholds within the deviation, every "
-            "ensemble defect < 5 % and yield >= 99 %, no spurious dimer)"
+            else f"among those that miss the fewest items of the specification ({SPEC_TEXT})"
         )
-        + " (`candidates.csv`, `scores.md`).  Toehold ΔG error "
-        f"{m['dG error']:.2f} and range "
-        f"{m['dG range']:.2f} kcal/mol in sequence context; BN% worst {m['BN% max']:.1f} "
-        f"%; equilibrium yield of intended complexes at least {m['Yield min']:.1f} %; "
-        f"strongest unintended dimer {m['Dimer dG min']:.1f} kcal/mol ({n_bad} below "
-        f"{thr:g}); TSI max {m['TSI max']:.2g} %, TO max {m['TO max']:.3g} %; "
-        f"longest shared stretch between branch-migration domains {m['Max-BM']:.0f} nt."
-        + (
-            f"  {n_base} of the {n_bad} spurious dimers pair a strand with the exposed "
-            "toehold of a gate base strand (its duplex nucleotides blocked): the strand "
-            "reads 5-6 nt of a toehold whose complement lies unpaired on a gate of another "
-            "reaction, and binds there about as a designed toehold would (toehold "
-            "occlusion, transient); the designer removes such windows where its "
-            "constraints allow (`dsdcrn.design.sequences`, phase 4)."
-            if n_base
-            else ""
-        ),
+        + " (`candidates.csv`, `scores.md`).  Toehold occlusion: "
+        f"{m['Toehold windows']:.0f} strand windows read 5 nt of a toehold elsewhere; "
+        f"the most occupied exposed toehold is {m['Occupancy max']:.1f}% held by "
+        "unintended partners at the mix concentrations (mass action over every strand "
+        "added alone; `scores.md` per toehold); SSTU min "
+        f"{m['SSTU min']:.2f}.  BN% worst {m['BN% max']:.1f} %; equilibrium yield of "
+        f"intended complexes at least {m['Yield min']:.1f} %; strongest unintended dimer "
+        f"{m['Dimer dG min']:.1f} kcal/mol ({n_bad} below {thr:g}); TSI max "
+        f"{m['TSI max']:.2g} %, TO max {m['TO max']:.3g} %; longest shared stretch "
+        f"between branch-migration domains {m['Max-BM']:.0f} nt.",
         "",
         "Order sheet: `order.csv` (scale 25 nmol up to "
         f"{SCALE_BREAK_NT} nt, else 100 nmol; PAGE for gate strands and strands over "

@@ -140,3 +140,23 @@ def test_default_unit_scales_the_initial_concentrations(capsys):
     crn = parse_crn(capsys.readouterr().out)
     base = nagipogu_reif_neuron(unit_nM=10.0).initial
     assert crn.initial == pytest.approx({s: 10 * c for s, c in base.items()})
+
+
+def test_built_in_circuits_by_name(tmp_path, capsys):
+    _run(["default", "--circuit", "rps_oscillator"])
+    text = capsys.readouterr().out
+    crn = parse_crn(text)
+    assert text.startswith("# rps_oscillator") and len(crn.reactions) == 3
+    assert crn.initial == {"A": 10.0, "B": 5.0, "C": 2.0}  # nM, 1 formal unit = 10 nM
+    _run(["count", "--circuit", "rps_oscillator", "--scheme", "soloveichik2010"])
+    assert "| 3 | `A + C -> 2A` | 5 | 9 | 321 |" in capsys.readouterr().out
+    f = tmp_path / "ab.crn"
+    f.write_text("A -> B\n")
+    with pytest.raises(SystemExit) as stop:
+        main(["count", str(f), "--circuit", "rps_oscillator"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "a CRN file or --circuit, not both" in err
+    with pytest.raises(SystemExit) as stop:
+        main(["default", "--circuit", "nope"])
+    assert stop.value.code == 2 and "invalid choice" in capsys.readouterr().err

@@ -73,6 +73,7 @@ def test_build_writes_the_design_folder(tmp_path):
         "kinetics.png",
         "kinetics.json",
         "report.md",
+        "README.md",
     }
     v = json.loads((out / "verification.json").read_text())
     assert v["verdict"] is True and v["decided_by"] == "crn-bisimulation"

@@ -70,12 +70,16 @@ def test_oscillator_winner_meets_the_acceptance_criteria(problem, best) -> None:
         for p in distinct.values()
     )
     assert w.scores.spurious_dimers() == [] and w.scores.metrics["Spurious dimers"] == 0
+    # the winner misses no more items of the specification than any other candidate
     assert best.ranking.feasible[best.ranking.winner]
+    assert best.misses[best.ranking.winner] == min(best.misses)
     assert w.scores.metrics["Yield min"] > 99.0
     # the ranking table has one row per candidate and marks the winner
     rows = list(csv.DictReader(best.scores_csv().splitlines()))
     assert [int(r["winner"]) for r in rows].count(1) == 1
     assert int(rows[best.ranking.winner]["winner"]) == 1
+    assert [int(r["spec_misses"]) for r in rows] == best.misses
+    assert [int(r["meets_spec"]) for r in rows] == [int(m == 0) for m in best.misses]
 
 
 @pytest.mark.slow
@@ -140,7 +144,7 @@ def test_design_command_on_a_pil_writes_an_order_ready_folder(tmp_path, system) 
         (
             "length a = 6\nlength b = 15\nX = b a\n",
             ["--toehold-dG", "20"],
-            "toehold constraint infeasible: no 6-nt toehold reaches 20",
+            "toehold constraint infeasible: no 6-nt toehold reaches -20.00",
         ),
     ],
 )

@@ -138,20 +138,33 @@ def test_hard_constraints_collisions_name_the_clashing_window() -> None:
     assert hard.collisions(seq, 10, 1).size == 0  # back to TCATAC: nothing repeats
 
 
-def test_soft_score_counts_avoided_motifs_and_exposed_toehold_reads() -> None:
+def test_soft_score_counts_avoided_motifs_and_toehold_reads() -> None:
     domains, seq = _system({"t": "ACTCCA", "x": "TGGGTC", "y": "ACTCCT"}, {"t": "toehold"})
     strands = {"G": ["x", "t*"], "S": ["y"], "P": ["t"]}
     lay = Layout(domains, strands, 7)
-    exposed = [(0, True, {2})]  # t* exposed; strand 2 ("P") is its partner
+    exposed = [(0, True), (0, False)]  # reads of t and of t*, outside t's own domain
     hard = HardConstraints(seq, lay, lay.unit_labels, _wide(lay), exposed)
-    # GGG in x (one distinct window), and y reads ACTCC of t (one window in strand S)
+    # GGG in x (one distinct window), and y reads ACTCC of t (one window in strand S);
+    # t in P and t* in G are the toehold's own domain: no hit
     assert hard.toehold_hits(seq).sum() == 1
     assert hard.soft_total(seq) == AVOIDED_MOTIF_WEIGHT + TOEHOLD_MATCH_WEIGHT
     assert set(hard.soft_hot(seq).tolist()) <= set(range(12, 18))
     trial = seq.copy()
     trial[13] = 0  # y = AATCCT: the read is gone
     assert hard.soft_delta(seq, trial, 13) == -TOEHOLD_MATCH_WEIGHT
+    assert hard.toehold_delta(trial, 13, int(seq[13])) == -1
+    assert hard.check(seq, 13, 0) is not None  # soft: adding the read back is allowed
+    strict = HardConstraints(trial, lay, lay.unit_labels, _wide(lay), exposed, True)
+    assert strict.check(seq, 13, 0) is None  # hard: it is not
     assert HardConstraints(seq, lay, lay.unit_labels, _wide(lay)).soft_hot(seq).size == 0
+
+
+def test_toehold_windows_cross_junctions() -> None:
+    # x ends in ACT and y starts with CC: S = x y reads ACTCC of t across the junction
+    domains, seq = _system({"t": "ACTCCA", "x": "TTTCACT", "y": "CCATTT"}, {"t": "toehold"})
+    lay = Layout(domains, {"S": ["x", "y"], "P": ["t"]}, 7)
+    hard = HardConstraints(seq, lay, lay.unit_labels, _wide(lay), [(0, True), (0, False)])
+    assert hard.toehold_hits(seq).sum() == 2  # ACTCC and CTCCA, both across x | y
 
 
 def test_default_kmer_and_alphabet_check() -> None:

@@ -3,6 +3,8 @@
 import pytest
 
 from dsdcrn.compile.translate import compile_crn
+from dsdcrn.design.toeholds import PIN_REACH
+from dsdcrn.design.vienna import vienna_dna_model
 from dsdcrn.model.crn import parse_crn
 from dsdcrn.model.domains import complement
 from dsdcrn.pipeline import design_inputs, design_system
@@ -22,10 +24,27 @@ def _revcomp(s):
     return s[::-1].translate(str.maketrans("ACGT", "TGCA"))
 
 
-def test_toeholds_within_half_a_kcal(system, design):
+def test_toeholds_near_peppercorns_energy_in_context(system, design):
     toeholds = [d.name for d in system.domains.values() if d.kind == "toehold"]
     assert sorted(design.toehold_dG) == sorted(toeholds)
-    assert all(abs(g - 7.7) <= 0.5 for g in design.toehold_dG.values())
+    # recomputed here from the strands' sequences: each exposed toehold (t* at the end of
+    # a gate strand next to a paired domain) with that neighbour's nucleotide stacked on
+    # it, mean over its places, against L x -1.7 + 1.9 kcal/mol (Peppercorn)
+    import RNA
+
+    md = vienna_dna_model(25.0)
+    at = RNA.param(md).TerminalAU / 100.0
+    for name, dG in design.toehold_dG.items():
+        n = len(design.domains[name])
+        assert abs(dG - (-1.7 * n + 1.9)) <= 0.5 + PIN_REACH, name
+    site = _revcomp(design.domains["a_A"])
+    flank = _revcomp(design.domains["b_A"])[-1]  # b_A* a_A* on the join gate of A + B
+    top = flank + site
+    hand = RNA.fold_compound(f"{top}&{_revcomp(top)}", md).eval_structure(
+        "(" * len(top) + ")" * len(top)
+    ) - (at if flank in "AT" else 0.0)
+    assert design.toehold_dG["a_A"] == pytest.approx(hand, abs=1e-6)
+    assert abs(hand + 8.3) <= 0.5  # pinned onto the target
 
 
 def test_no_two_long_domains_share_a_7mer_or_its_complement(system, design):

@@ -5,12 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dsdcrn.design.candidates import candidate_seeds, meets_spec
+from dsdcrn.design.candidates import (
+    SPEC_WHY,
+    candidate_seeds,
+    meets_spec,
+    spec_misses,
+    spec_summary,
+)
 from dsdcrn.design.equilibrium import R_KCAL, equilibrium, rt
 from dsdcrn.design.ranking import DEFAULT_WEIGHTS, rank_candidates
 from dsdcrn.design.scores import METRICS, ScoreReport
 from dsdcrn.errors import DesignError
-from dsdcrn.model.design import SequenceDesign
 from dsdcrn.options import DesignOptions
 
 
@@ -57,22 +62,33 @@ def test_candidate_seeds_do_not_depend_on_the_number_of_candidates() -> None:
         candidate_seeds(-1, 2)
 
 
-def test_meets_spec_checks_toeholds_complexes_and_dimers() -> None:
+def _report(cx: list[dict], **metrics: float) -> ScoreReport:
+    base = {
+        "dG dev max": 0.2,
+        "Toehold windows": 0.0,
+        "Occupancy max": 5.0,
+        "SSTU min": 0.95,
+    }
+    return ScoreReport(base | metrics, cx, options={"dimer_threshold": -6.0})
+
+
+def test_spec_checks_every_item_and_says_which_it_misses() -> None:
     opts = DesignOptions()
-    design = SequenceDesign({"t": "ACGTCA"}, {}, {"t": opts.toehold_dG}, {}, {}, [], [], 0, 0)
     good_cx = {"ensemble_defect": 0.01, "yield_pct": 99.5, "skipped": False}
     bad_cx = {"ensemble_defect": 0.2, "yield_pct": 99.5, "skipped": False}
-    pair = {"strand_a": "a", "strand_b": "b", "bind_dG_mfe": -9.0}
-    opt_d = {"dimer_threshold": -6.0}
-    assert meets_spec(design, ScoreReport({}, [good_cx, {"skipped": True}], options=opt_d), opts)
-    assert not meets_spec(design, ScoreReport({}, [bad_cx], options=opt_d), opts)
-    assert not meets_spec(design, ScoreReport({}, [good_cx], [pair], options=opt_d), opts)
-    off = SequenceDesign({"t": "ACGTCA"}, {}, {"t": opts.toehold_dG + 2.0}, {}, {}, [], [], 0, 0)
-    assert not meets_spec(off, ScoreReport({}, [good_cx], options=opt_d), opts)
-    # a 3-nt toehold among 6-nt ones is held to half the target (the length-only model)
-    domains = {"t": "ACGTCA", "u": "GTCAGT", "s": "ACG"}
-    dGs = {"t": opts.toehold_dG, "u": opts.toehold_dG, "s": opts.toehold_dG / 2}
-    short = SequenceDesign(domains, {}, dGs, {}, {}, [], [], 0, 0)
-    assert meets_spec(short, ScoreReport({}, [good_cx], options=opt_d), opts)
-    strong = SequenceDesign(domains, {}, dGs | {"s": opts.toehold_dG}, {}, {}, [], [], 0, 0)
-    assert not meets_spec(strong, ScoreReport({}, [good_cx], options=opt_d), opts)
+    low_cx = {"ensemble_defect": 0.01, "yield_pct": 90.0, "skipped": False}
+    assert meets_spec(_report([good_cx, {"skipped": True}]), opts)
+    cases = {
+        "ensemble defect": _report([bad_cx]),
+        "yield": _report([low_cx]),
+        "toehold ΔG": _report([good_cx], **{"dG dev max": 0.6}),
+        "toehold windows": _report([good_cx], **{"Toehold windows": 1.0}),
+        "occupancy": _report([good_cx], **{"Occupancy max": 10.0}),
+        "SSTU": _report([good_cx], **{"SSTU min": 0.89}),
+    }
+    for item, rep in cases.items():
+        assert not meets_spec(rep, opts)
+        assert [k for k, _ in spec_misses(rep, opts)] == [item]
+        assert item in spec_summary(rep, opts) and SPEC_WHY[item] in spec_summary(rep, opts)
+    assert spec_summary(_report([good_cx]), opts).startswith("**Specification: met**")
+    assert meets_spec(_report([good_cx], **{"dG dev max": 0.7}), DesignOptions(toehold_dev=0.8))

@@ -18,12 +18,18 @@ from dsdcrn.design.refine import (
     draw_defect_site,
     fix_toehold_window,
     refine_defects,
+    refine_occupancy,
     refine_toehold_matches,
     spurious_gate,
     try_defect_change,
     try_toehold_change,
 )
-from dsdcrn.design.sequences import exposed_toeholds, refine_design, target_structures
+from dsdcrn.design.sequences import (
+    occlusion_entries,
+    occupancy_setup,
+    refine_design,
+    target_structures,
+)
 from dsdcrn.design.vienna import vienna_dna_model
 from dsdcrn.model.design import DomainSpec
 from dsdcrn.options import DesignOptions
@@ -49,7 +55,7 @@ def _state(seed: int = 0, ssm_steps: int = 0) -> tuple[SearchState, Defects]:
     seq = np.zeros(lay.total, np.uint8)
     seq[:12] = encode("CATCAC" + "CTACCA")
     index = {n: i for i, n in enumerate(lay.names)}
-    exposed = exposed_toeholds({d.name: d for d in DOMAINS}, STRANDS, COMPLEXES, index)
+    exposed = occlusion_entries({d.name: d for d in DOMAINS}, index)
     rng = np.random.default_rng(seed)
     _, _, ssm, hard = design_long_domains(seq, lay, GC, rng, 30.0, True, ssm_steps, exposed)
     st = SearchState(seq, lay, ssm, hard, [0, 1, 3], rng)
@@ -155,37 +161,95 @@ def test_defects_stay_stops_at_a_rise_above_target() -> None:
     assert defects_stay(defects, trial, g, 0.0) is None
 
 
-def test_toehold_phase_removes_reads_of_exposed_toeholds() -> None:
-    st, defects = _state(seed=0)
+def _planted(seed: int = 0) -> tuple[SearchState, Defects]:
+    """:func:`_state` with t1's first 5 nt written into x1 (read by S1 and G_top, and
+    t1*'s by G_bot), the search state brought in step."""
+    st, defects = _state(seed)
+    assert int(st.hard.toehold_hits(st.seq).sum()) == 0  # cleared after the draw
+    x1 = int(st.lay.starts[st.lay.names.index("x1")])
+    for at in range(x1, x1 + 11):  # the first place the hard constraints still hold
+        trial = st.seq.copy()
+        trial[at : at + 5] = encode("CATCA")
+        if violations(trial, st.lay, gc_bounds(st.lay, GC))[0] == 0:
+            break
+    st.seq[:] = trial
+    st.hard.force(st.seq, list(range(at, at + 5)))
+    st.ssm = SpuriousSearch(st.lay.labels, st.seq)
+    defects.defect[:] = [defects.evaluate(st.seq, c)[0] for c in range(len(defects.names))]
+    return st, defects
+
+
+def test_toehold_phase_removes_windows_reading_a_toehold() -> None:
+    st, defects = _planted(seed=0)
     start = int(st.hard.toehold_hits(st.seq).sum())
-    assert start == 1  # G_top reads 5 nt of t1, exposed as t1* on G_bot
-    stats = refine_toehold_matches(st, defects, 0.04)
+    assert start == 3  # S1 and G_top read CATCA, G_bot its complement
+    stats = refine_toehold_matches(st, defects, 0.99)
     assert stats["toehold_match_initial"] == start and stats["toehold_match_final"] == 0
-    assert stats["toehold_match_final"] == int(st.hard.toehold_hits(st.seq).sum()) <= start
+    assert stats["toehold_match_final"] == int(st.hard.toehold_hits(st.seq).sum())
     assert stats["toehold_match_accepted"] <= stats["toehold_match_steps"] <= 2 * start
     _assert_in_step(st, defects)
 
 
 def test_single_toehold_changes_lower_the_hit_count() -> None:
-    st, defects = _state(seed=0)
+    st, defects = _planted(seed=0)
     hits = np.flatnonzero(st.hard.toehold_hits(st.seq))
-    assert len(hits) == 1
+    assert len(hits) == 3
     g = int(np.flatnonzero(st.lay.mutable)[0])
-    assert try_toehold_change(st, defects, g, int(st.seq[g]), 0.04) is False  # no change
-    assert fix_toehold_window(st, defects, int(hits[0]), 0.04)
-    assert int(st.hard.toehold_hits(st.seq).sum()) == 0
+    assert try_toehold_change(st, defects, g, int(st.seq[g]), 0.99) is False  # no change
+    assert fix_toehold_window(st, defects, int(hits[0]), 0.99)
+    assert int(st.hard.toehold_hits(st.seq).sum()) == 0  # one base, every copy of x1
     _assert_in_step(st, defects)
 
 
-def test_refine_design_runs_the_defect_then_the_toehold_phase() -> None:
+def test_refine_design_runs_the_defect_the_toehold_then_the_sstu_phase() -> None:
     st, _ = _state(seed=0)
-    targets = target_structures(DOMAINS, STRANDS, COMPLEXES)
-    search, timings = refine_design(st, STRANDS, COMPLEXES, targets, DesignOptions(), 3)
-    assert list(timings) == ["defect_s", "toehold_match_s"]
+    search, timings = refine_design(st, DOMAINS, STRANDS, COMPLEXES, DesignOptions(), 3)
+    assert list(timings) == ["defect_s", "toehold_match_s", "sstu_s"]
     assert search["defect_steps"] <= 3 and search["toehold_match_final"] == 0
     assert list(search).index("defect_steps") < list(search).index("toehold_match_final")
+    assert list(search).index("toehold_match_final") < list(search).index("sstu_final_min")
+    assert search["sstu_final_min"] >= search["sstu_initial_min"]
     st, _ = _state(seed=0)
-    search, timings = refine_design(st, STRANDS, COMPLEXES, targets, DesignOptions(), 0)
+    search, timings = refine_design(st, DOMAINS, STRANDS, COMPLEXES, DesignOptions(), 0)
     assert list(timings) == ["toehold_match_s"] and "defect_steps" not in search
-    st.lay.mutable[:] = False  # nothing left to change: both phases skipped
-    assert refine_design(st, STRANDS, COMPLEXES, targets, DesignOptions(), 3) == ({}, {})
+    st.lay.mutable[:] = False  # nothing left to change: every phase skipped
+    assert refine_design(st, DOMAINS, STRANDS, COMPLEXES, DesignOptions(), 3) == ({}, {})
+
+
+def test_occupancy_phase_breaks_a_bystanders_copy_of_a_toehold() -> None:
+    # a strand Y = h1 added alone at 1 uM; h1 made to hold t1 (CATCAC), so Y sits on the
+    # gate's exposed t1*; the phase changes h1 until the site is mostly free again
+    strands = {**STRANDS, "Y": ["h1"]}
+    complexes = {**COMPLEXES, "Y": (["Y"], ".")}
+    lay = Layout(DOMAINS, strands, 7)
+    seq = np.zeros(lay.total, np.uint8)
+    seq[:12] = encode("CATCAC" + "CTACCA")
+    index = {n: i for i, n in enumerate(lay.names)}
+    rng = np.random.default_rng(1)
+    exposed = occlusion_entries({d.name: d for d in DOMAINS}, index)
+    _, _, ssm, hard = design_long_domains(seq, lay, GC, rng, 30.0, True, 0, exposed)
+    h1 = int(lay.starts[lay.names.index("h1")])
+    for at in range(h1, h1 + 10):  # the first place the hard constraints still hold
+        trial = seq.copy()
+        trial[at : at + 6] = encode("CATCAC")
+        if violations(trial, lay, gc_bounds(lay, GC))[0] == 0:
+            break
+    seq[:] = trial
+    hard.force(seq, list(range(at, at + 6)))
+    st = SearchState(seq, lay, SpuriousSearch(lay.labels, seq), hard, [0, 1, 3], rng)
+    md = vienna_dna_model()
+    conc = {"gate": 100.0, "S1": 10.0, "Y": 1000.0}
+    occ = occupancy_setup(lay, DOMAINS, strands, complexes, conc, md, DesignOptions())
+    assert len(occ.sites) == 1 and sorted(occ.partners) == [0, 3]  # t1* on the gate; S1, Y
+    assert occ.sites[0][2] == {0}  # S1 carries t1: its intended partner
+    occ.fill(seq)
+    before = float(occ.theta()[0])
+    assert before > 0.5  # Y holds the site most of the time
+    stats = refine_occupancy(st, occ, 0.08, 20, None, 0.99)
+    assert stats["occupancy_initial_max"] == pytest.approx(before, abs=1e-4)
+    assert stats["occupancy_final_max"] < 0.08 and stats["occupancy_accepted"] >= 1
+    fresh = occupancy_setup(lay, DOMAINS, strands, complexes, conc, md, DesignOptions())
+    fresh.fill(st.seq)  # the kept state agrees with a fresh evaluation
+    assert fresh.theta()[0] == pytest.approx(stats["occupancy_final_max"], abs=1e-4)
+    assert violations(st.seq, lay, gc_bounds(lay, GC))[0] == 0
+    assert st.ssm.score == pytest.approx(SpuriousSearch(lay.labels, st.seq).score)

@@ -34,6 +34,7 @@ from dsdcrn.design.scores import (
     toehold_scores,
     verboten_scores,
 )
+from dsdcrn.design.vienna import vienna_dna_model
 from dsdcrn.model.design import DesignProblem, DomainSpec, SequenceDesign
 
 X = "TCCTCATATCAACAACTC"  # three-letter long domains without shared 6-mers
@@ -53,8 +54,11 @@ def _design(problem: DesignProblem, domains: dict[str, str]) -> SequenceDesign:
     return SequenceDesign(domains, strands, {}, {}, {}, [], [], 0, 0)
 
 
-def _gate(y: str = Y, conc: float = 100.0) -> tuple[DesignProblem, SequenceDesign]:
-    """A gate duplex (top + bottom, toehold t* exposed), an invader and a bystander."""
+def _gate(
+    y: str = Y, conc: float = 100.0, by_nM: float = 0.0
+) -> tuple[DesignProblem, SequenceDesign]:
+    """A gate duplex (top + bottom, toehold t* exposed), an invader and a bystander
+    (added to the mix at ``by_nM``)."""
     problem = DesignProblem(
         [DomainSpec("t", 6, "toehold"), DomainSpec("x", 18, "long"), DomainSpec("y", 18, "long")],
         {"top": ["x"], "bottom": ["x*", "t*"], "inv": ["t", "x"], "by": ["y"]},
@@ -63,7 +67,7 @@ def _gate(y: str = Y, conc: float = 100.0) -> tuple[DesignProblem, SequenceDesig
             "inv": (["inv"], ". ."),
             "by": (["by"], "."),
         },
-        {"gate": conc, "inv": 10.0},
+        {"gate": conc, "inv": 10.0, "by": by_nM},
     )
     return problem, _design(problem, {"t": T, "x": X, "y": y})
 
@@ -178,27 +182,51 @@ def test_toehold_occlusion_grows_when_a_strand_reads_the_toehold() -> None:
 
 
 def test_toehold_scores_energies_in_context(gate) -> None:
+    import RNA
+
     setup, folds = gate
     (row,), m = toehold_scores(setup, folds)
     assert row["sequence"] == T and row["complement"] == _rc(T)
-    assert len(row["context_dG"]) == 1 and 5.0 < row["context_dG"][0] < 11.0
+    # t* exposed with x*'s last nucleotide on its 5' side: the duplex of that base plus
+    # t*, minus the flanking pair's terminal A-T penalty (hand, straight from ViennaRNA)
+    md = vienna_dna_model(25.0)
+    top = _rc(X)[-1] + _rc(T)
+    hand = RNA.fold_compound(f"{top}&{_rc(top)}", md).eval_structure("(" * 7 + ")" * 7)
+    hand -= RNA.param(md).TerminalAU / 100.0 if top[0] in "AT" else 0.0
+    assert row["context_dG"] == [pytest.approx(hand, abs=1e-6)]
+    assert row["exposed_in_context"] and row["occupancy_pct"] == 0.0  # inv carries t
     assert m["TO max"] == m["TO avg"] == row["to_pct"]
-    assert m["dG error"] == pytest.approx(abs(row["context_dG"][0] - 7.7))
+    assert m["dG error"] == m["dG dev max"] == pytest.approx(abs(hand + 8.3))
     assert m["dG range"] == 0.0  # one context
+    assert m["Toehold windows"] == 0.0 and m["Occupancy max"] == 0.0
+
+
+def test_occupancy_grows_when_a_strand_in_the_mix_reads_the_toehold() -> None:
+    quiet = score_setup(*_gate(by_nM=1000.0), ScoreOptions())
+    loud = score_setup(*_gate(y=Y[:6] + T + Y[12:], by_nM=1000.0), ScoreOptions())
+    (q,), mq = toehold_scores(quiet, fold_all(quiet))
+    (lo,), ml = toehold_scores(loud, fold_all(loud))
+    assert lo["windows"] == 2 and q["windows"] == 0  # the copy of t: both 5-nt windows
+    assert ml["Toehold windows"] == 2.0
+    assert q["occupancy_pct"] < 20.0 < lo["occupancy_pct"] <= 100.0
+    absent = score_setup(*_gate(y=Y[:6] + T + Y[12:]), ScoreOptions())  # not in the mix
+    assert toehold_scores(absent, fold_all(absent))[0][0]["occupancy_pct"] == 0.0
 
 
 def test_toehold_dg_metrics() -> None:
     rows = [
-        {"sequence": "ACGTCA", "context_dG": [7.0, 8.0]},
-        {"sequence": "GTCAGT", "context_dG": [9.7]},
+        {"sequence": "ACGTCA", "context_dG": [-8.0, -9.0], "sticky_dG": [7.7]},
+        {"sequence": "GTCAGT", "context_dG": [-6.3], "sticky_dG": [8.7]},
     ]
-    m = toehold_dg_metrics(rows, 7.7)
+    m = toehold_dg_metrics(rows, None)  # Peppercorn's -8.3 kcal/mol for 6 nt
     assert m["dG error"] == pytest.approx((0.2 + 2.0) / 2)
-    assert m["dG range"] == pytest.approx(2.7)
-    # a shorter toehold is measured against its length's share of the target
-    short = [*rows, {"sequence": "ACG", "context_dG": [4.0]}]
-    assert toehold_dg_metrics(short, 7.7)["dG error"] == pytest.approx((0.2 + 2.0 + 0.15) / 3)
-    assert toehold_dg_metrics([], 7.7) == {"dG error": 0.0, "dG range": 0.0}
+    assert m["dG dev max"] == pytest.approx(2.0) and m["dG range"] == pytest.approx(2.7)
+    assert m["dG error (stickydesign)"] == pytest.approx(0.5)  # Piperine's 7.7
+    # an explicit magnitude; a shorter toehold is measured against its share of it
+    short = [*rows, {"sequence": "ACG", "context_dG": [-4.0]}]
+    assert toehold_dg_metrics(short, 7.7)["dG error"] == pytest.approx((0.8 + 1.4 + 0.15) / 3)
+    assert toehold_dg_metrics(short, None)["dG dev max"] == pytest.approx(2.0)  # -3.2 at 3 nt
+    assert toehold_dg_metrics([], 7.7)["dG error"] == 0.0
 
 
 def test_toehold_mask_marks_toehold_nucleotides(gate) -> None:

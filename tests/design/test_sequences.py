@@ -11,7 +11,7 @@ from dsdcrn.design.sequences import (
     Settings,
     design_parameters,
     design_sequences,
-    exposed_toeholds,
+    occlusion_entries,
     resolve_settings,
     target_structure,
     target_structures,
@@ -22,7 +22,7 @@ from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DomainSpec, SequenceDesign
 from dsdcrn.options import DesignOptions
 
-TARGET_DG = 7.7
+TARGET_DG = -8.3  # Peppercorn's energy of a 6-nt toehold, in ViennaRNA context
 DEV = 0.5
 
 
@@ -161,7 +161,7 @@ def test_infeasible_toehold_raises() -> None:
         )
     msg = str(info.value)
     assert "\n" not in msg
-    assert "toehold" in msg and "3 nt" in msg and "7.7" in msg
+    assert "no 3-nt toehold reaches -7.70" in msg and "choose toehold_dG near" in msg
 
 
 def test_bad_structure_raises() -> None:
@@ -193,13 +193,21 @@ def test_strict_toehold_spurious_limit_suggests_settings() -> None:
     assert "stickydesign finds" in msg and "toehold_maxspurious=0.5" in msg
 
 
-def test_no_unrelated_strand_reads_an_exposed_toehold(design: SequenceDesign) -> None:
+def test_hard_toehold_windows_leave_no_strand_reading_a_toehold(design: SequenceDesign) -> None:
     # t1* lies unpaired on the gate's base strand: a strand reading 5 nt of t1 that is no
     # partner of the gate would bind there (about -6 kcal/mol)
-    fives = _kmers(design.domains["t1"], 5)
-    for s in ("G_top", "X2"):
-        assert not _kmers(design.strands[s], 5) & fives, s
-    assert design.search["toehold_match_final"] == 0
+    opts = DesignOptions(hard_toehold_windows=True)
+    hard = design_sequences(_domains(), STRANDS, COMPLEXES, seed=0, options=opts, checks=False)
+    for t in ("t1", "t2"):
+        fives = _kmers(hard.domains[t], 5) | _kmers(_revcomp(hard.domains[t]), 5)
+        for s, seq in hard.strands.items():
+            own = hard.domains[t] in seq or _revcomp(hard.domains[t]) in seq
+            found = _kmers(
+                seq.replace(hard.domains[t], "-").replace(_revcomp(hard.domains[t]), "-"), 5
+            )
+            assert not found & fives, (t, s, own)
+    assert hard.search["toehold_match_final"] == 0 and hard.parameters["hard_toehold_windows"]
+    assert design.search["toehold_windows_after_draw"] <= design.search["toehold_windows_initial"]
     # toeholds avoid self-complementary 4-mers (AATT, ATAT, ...) when stickydesign allows
     for name in ("t1", "t2"):
         seq = design.domains[name]
@@ -262,14 +270,12 @@ def test_target_structure_expands_domains_to_nucleotides() -> None:
             target_structure("gate", ["G_top", "G_bot"], db, STRANDS, by_name)
 
 
-def test_exposed_toeholds_lists_unpaired_toeholds_of_multi_strand_complexes() -> None:
+def test_occlusion_entries_list_every_toehold_of_five_nt_or_more_both_ways() -> None:
     by_name = {d.name: d for d in _domains()}
     index = {d.name: i for i, d in enumerate(_domains())}
-    exposed = exposed_toeholds(by_name, STRANDS, COMPLEXES, index)
-    # t1* lies open on the gate's base strand (its partner t1: strand S1, index 0), and
-    # t1 lies open on S1 in "four" (its partner t1*: strand G_bot, index 2)
-    assert exposed == [(0, True, {0}), (0, False, {2})]
-    assert exposed_toeholds(by_name, STRANDS, {"S1": COMPLEXES["S1"]}, index) == []
+    assert occlusion_entries(by_name, index) == [(0, True), (0, False), (1, True), (1, False)]
+    short = {d.name: d for d in _domains(toehold_len=4)}
+    assert occlusion_entries(short, index) == []  # 4-nt toeholds have no 5-nt window
 
 
 def test_design_parameters_record_resolved_settings() -> None:
@@ -290,3 +296,19 @@ def test_without_checks_or_phases(design: SequenceDesign) -> None:
     assert bare.parameters["defect_steps"] == 0
     # the phases before the defect phase draw the same random numbers
     assert bare.domains["t1"] == design.domains["t1"]
+
+
+def test_conditions_are_options_and_recorded() -> None:
+    assert DesignOptions().salt_equivalent_M() is None  # ViennaRNA's standard 1.021 M
+    assert DesignOptions(salt_M=0.05).salt_equivalent_M() == 0.05
+    mg = DesignOptions(salt_M=0.0, mg_mM=12.5)  # 1x TAE/Mg2+: 0.12 sqrt(12.5) M Na+ eq.
+    assert mg.salt_equivalent_M() == pytest.approx(0.12 * 12.5**0.5)
+    params = design_parameters(DesignOptions(mg_mM=12.5), Settings(8, 10, 3), 0.4)
+    assert params["mg_mM"] == 12.5 and params["na_M"] is None
+    assert params["salt_M"] == pytest.approx(1.021 + 0.12 * 12.5**0.5)
+    for bad, word in (
+        (DesignOptions(mg_mM=-1.0), "mg_mM"),
+        (DesignOptions(temperature_C=120.0), "temperature_C"),
+    ):
+        with pytest.raises(DesignError, match=word):
+            validate_settings(_domains(), bad, Settings(8, 10, 3), 0)

@@ -1,14 +1,15 @@
-"""Tests for dsdcrn.design.toeholds (stickydesign toeholds and their placement)."""
+"""Tests for dsdcrn.design.toeholds (toeholds in the ViennaRNA model, pins, placement)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import stickydesign
 
 from dsdcrn.design import toeholds
-from dsdcrn.design.constraints import FORBIDDEN_RE, Layout, decode
+from dsdcrn.design.constraints import FORBIDDEN_RE, Layout, decode, encode, revcomp
+from dsdcrn.design.toehold_energy import flanked_dG, generic_dG
 from dsdcrn.design.toeholds import (
+    PIN_REACH,
     TOEHOLD_MAXSPURIOUS,
     Toehold,
     ToeholdShortage,
@@ -17,53 +18,54 @@ from dsdcrn.design.toeholds import (
     design_all_toeholds,
     design_toeholds,
     design_toeholds_default,
+    pin_flanks,
     place_toeholds,
 )
+from dsdcrn.design.vienna import vienna_dna_model
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DomainSpec
 from dsdcrn.options import DesignOptions
 
-ENERGETICS = stickydesign.EnergeticsDAOE(temperature=25.0)
+MD = vienna_dna_model(25.0)
 
 
 def test_toehold_space_check_rejects_unreachable_energies() -> None:
-    check_toehold_space(6, 7.7, 0.5, 25.0, ENERGETICS)  # 6 nt can reach 7.7 kcal/mol
-    check_toehold_space(12, 99.0, 0.1, 25.0, ENERGETICS)  # longer: not enumerated
-    with pytest.raises(DesignError, match="no 3-nt toehold reaches 20 ± 0.5") as info:
-        check_toehold_space(3, 20.0, 0.5, 25.0, ENERGETICS)
-    assert "\n" not in str(info.value) and "toehold length" in str(info.value)
+    check_toehold_space(6, -8.3, 0.5, 25.0)  # 6 nt reach Peppercorn's -8.3 kcal/mol
+    with pytest.raises(DesignError, match="no 3-nt toehold reaches -20.00") as info:
+        check_toehold_space(3, -20.0, 0.5, 25.0)
+    assert "\n" not in str(info.value) and "3-nt toeholds bind with" in str(info.value)
 
 
-def test_describe_end_reports_energy_and_context_range() -> None:
+def test_describe_end_reports_the_generic_vienna_energy_and_its_range() -> None:
     end = "GACTCCAA"  # context G, toehold ACTCCA, context A
-    dG = float(
-        ENERGETICS.matching_uniform(
-            stickydesign.EndArray(np.array([[2, 0, 1, 3, 1, 1, 0, 0]], np.uint8), "DT")
-        )[0]
-    )
-    t = describe_end(end, dG, 0.01, "test", ENERGETICS)
+    one_flank = [flanked_dG(b, "ACTCCA", "", MD) for b in "ACGT"]
+    one_flank += [flanked_dG("", "ACTCCA", b, MD) for b in "ACGT"]
+    t = describe_end(end, float(np.mean(one_flank)), 0.01, "test", MD)
     assert t == Toehold("ACTCCA", "G[ACTCCA]A", t.dG, t.dG_range)
-    assert t.dG == pytest.approx(dG)
-    assert t.dG_range[0] <= t.dG <= t.dG_range[1]
+    assert t.dG == pytest.approx(np.mean(one_flank))
+    assert t.dG_range == (pytest.approx(min(one_flank)), pytest.approx(max(one_flank)))
     with pytest.raises(DesignError, match="outside"):
-        describe_end(end, dG + 1.0, 0.5, "test", ENERGETICS)
+        describe_end(end, t.dG + 2.0, 0.5, "test", MD)
 
 
-def test_design_toeholds_is_seeded_and_within_target() -> None:
-    found = design_toeholds(["a", "b", "c"], 6, 7.7, 0.5, 25.0, seed=4, three_letter=True)
+def test_design_toeholds_is_seeded_and_near_the_vienna_target() -> None:
+    found = design_toeholds(["a", "b", "c"], 6, -8.3, 0.5, 25.0, seed=4, three_letter=True)
     assert len(found) == 3 and len({t.sequence for t in found}) == 3
     for t in found:
-        assert abs(t.dG - 7.7) <= 0.5 and len(t.sequence) == 6
+        assert abs(generic_dG(t.sequence, MD) - t.dG) < 1e-9
+        assert abs(t.dG + 8.3) <= 0.5 + PIN_REACH and len(t.sequence) == 6
         assert set(t.sequence) <= set("ACT") and not FORBIDDEN_RE.search(t.sequence)
         assert t.end[2:-2] == t.sequence
-    again = design_toeholds(["a", "b", "c"], 6, 7.7, 0.5, 25.0, seed=4, three_letter=True)
+    windows = [{t.sequence[i : i + 5] for i in range(2)} for t in found]
+    assert not (windows[0] & windows[1]) and not (windows[1] & windows[2])
+    again = design_toeholds(["a", "b", "c"], 6, -8.3, 0.5, 25.0, seed=4, three_letter=True)
     assert again == found
 
 
 def test_shortage_is_a_design_error() -> None:
-    names = [f"t{i}" for i in range(12)]
+    names = [f"t{i}" for i in range(40)]
     with pytest.raises(ToeholdShortage, match="found only") as info:
-        design_toeholds(names, 6, 7.7, 0.5, 25.0, 0, True, TOEHOLD_MAXSPURIOUS, advise=False)
+        design_toeholds(names, 6, -8.3, 0.5, 25.0, 0, True, TOEHOLD_MAXSPURIOUS, advise=False)
     assert isinstance(info.value, DesignError)
     assert "stickydesign finds" not in str(info.value)  # no advice search without advise
 
@@ -71,31 +73,47 @@ def test_shortage_is_a_design_error() -> None:
 def test_default_design_relaxes_only_on_shortage(monkeypatch: pytest.MonkeyPatch) -> None:
     tried: list[tuple[float, bool]] = []
 
-    def fake(names, length, target, dev, temperature_C, seed, three_letter, ms, advise):
+    def fake(names, length, target, dev, temperature_C, seed, three_letter, ms, advise, salt):
         tried.append((ms, advise))
         if ms < 0.5:
             raise ToeholdShortage("found only 0")
         return ["ok"]
 
     monkeypatch.setattr(toeholds, "design_toeholds", fake)
-    assert design_toeholds_default(["t"], 6, 7.7, 0.5, 25.0, 0, True) == (["ok"], 0.5)
+    assert design_toeholds_default(["t"], 6, -8.3, 0.5, 25.0, 0, True) == (["ok"], 0.5)
     assert tried == [(0.4, False), (0.45, False), (0.5, False)]
     tried.clear()
 
     def never(*args, **kwargs):
-        tried.append(args[-1])
+        tried.append(args[7])
         raise ToeholdShortage("found only 0")
 
     monkeypatch.setattr(toeholds, "design_toeholds", never)
     with pytest.raises(ToeholdShortage):
-        design_toeholds_default(["t"], 6, 7.7, 0.5, 25.0, 0, True)
+        design_toeholds_default(["t"], 6, -8.3, 0.5, 25.0, 0, True)
     assert tried == [0.4, 0.45, 0.5, 0.55, 0.6]  # the last one is asked for advice
 
 
 def test_default_design_does_not_relax_an_infeasible_energy() -> None:
     with pytest.raises(DesignError) as info:
-        design_toeholds_default(["t"], 3, 20.0, 0.5, 25.0, 0, True)
+        design_toeholds_default(["t"], 3, -20.0, 0.5, 25.0, 0, True)
     assert not isinstance(info.value, ToeholdShortage)
+
+
+def test_pin_flanks_puts_each_exposed_toehold_on_its_target() -> None:
+    domains = [DomainSpec("t", 6, "toehold"), DomainSpec("x", 15, "long")]
+    strands = {"B": ["x*", "t*"], "T": ["x"]}
+    lay = Layout(domains, strands, 7)
+    seq = np.zeros(lay.total, np.uint8)
+    seq[:6] = encode("CATCAC")
+    contexts = {"t": [("x*", "t*", None)]}
+    pins = pin_flanks(seq, lay, contexts, {"t": -8.3}, MD, [0, 1, 3])
+    assert list(pins) == [6]  # x's first nucleotide is x*'s last, 5' of t*
+    for g, b in pins.items():
+        seq[g] = b
+    flank = "ACGT"[3 - int(seq[6])]
+    best = min(abs(flanked_dG("ACGT"[3 - b], revcomp("CATCAC"), "", MD) + 8.3) for b in (0, 1, 3))
+    assert abs(flanked_dG(flank, revcomp("CATCAC"), "", MD) + 8.3) == pytest.approx(best)
 
 
 def test_design_all_toeholds_groups_by_length() -> None:

@@ -91,7 +91,12 @@ def test_toehold_context_and_energy_match_a_hand_nearest_neighbour_sum(unimolecu
         hand = hand_duplex_dG(top, md, (False, True))
         assert toehold_energies(des, enumerated)["a_A"] == pytest.approx(hand, abs=1e-6)
     bare = hand_duplex_dG(design.domains["c_B"], md, (False, False))
-    assert energies["c_B"] == pytest.approx(bare, abs=1e-6)
+    # never exposed next to a helix: the generic energy, the mean of its eight one-flank
+    # contexts (either side, each base; the same hand sum with one flanking pair)
+    c = design.domains["c_B"]
+    one_flank = [hand_duplex_dG(b + c, md, (True, False)) for b in "ACGT"]
+    one_flank += [hand_duplex_dG(c + b, md, (False, True)) for b in "ACGT"]
+    assert energies["c_B"] == pytest.approx(sum(one_flank) / 8, abs=1e-6)
     # ViennaRNA's own co-fold of the bare toehold with its complement agrees with the sum.
     import RNA
 
