@@ -11,13 +11,14 @@
 1. *repair* and 2. *sequence symmetry minimisation* of the long (branch-migration)
    domains (:mod:`dsdcrn.design.long_domains`) under the hard constraints of
    :mod:`dsdcrn.design.constraints`: no forbidden motif (:data:`FORBIDDEN_MOTIFS`) in any
-   strand, GC content of every long domain inside ``gc_range``, no ``max_shared_kmer``-mer
-   shared between two positions of the domains or their complements, and no strand window
-   of :data:`dsdcrn.design.constraints.TOEHOLD_MATCH_NT` nt (junctions included) reading
-   part of a toehold or its complement outside that toehold's own domain (toehold
-   occlusion; windows the random draw makes are removed first); the SSM score counts
-   spurious complementary and identical k-mers between all strands in context and each
-   GGG or CCC (:data:`AVOIDED_MOTIFS`);
+   strand, GC content of every long domain inside ``gc_range`` and no
+   ``max_shared_kmer``-mer shared between two positions of the domains or their
+   complements; strand windows of :data:`dsdcrn.design.constraints.TOEHOLD_MATCH_NT` nt
+   (junctions included) reading part of a toehold or its complement outside that
+   toehold's own domain (toehold occlusion) are removed after the draw where these allow,
+   then penalised (forbidden with ``hard_toehold_windows``); the SSM score counts
+   spurious complementary and identical k-mers between all strands in context, each GGG
+   or CCC (:data:`AVOIDED_MOTIFS`) and each toehold window;
 3. *ensemble defects* of every intended complex and of every free strand alone,
    4. *toehold windows* left, 5. *single-stranded toeholds*: every toehold nucleotide
    of a free strand unpaired alone with probability ``sstu_min`` or more, and 6. (given
