@@ -34,6 +34,7 @@ from dsdcrn.design.constraints import (
     Layout,
     violations,
 )
+from dsdcrn.design.equilibrium import rt
 from dsdcrn.design.kmers import SpuriousSearch, codes
 from dsdcrn.design.vienna import MAX_STRANDS_CHECKED
 
@@ -56,6 +57,7 @@ __all__ = [
     "defects_stay",
     "draw_defect_site",
     "fix_toehold_window",
+    "keep_moves",
     "refine_defects",
     "refine_toehold_matches",
     "spurious_gate",
@@ -185,6 +187,52 @@ class SearchState:
 def spurious_gate(ssm: SpuriousSearch) -> int:
     """Spurious exact matches of :data:`DEFECT_GATE_K` nt or more the last proposal adds."""
     return sum(n for k, n in ssm.last_comp.items() if k >= DEFECT_GATE_K)
+
+
+def keep_moves(
+    st: SearchState,
+    moves: list[tuple[int, int]],
+    trial: np.ndarray,
+    ok: tuple | None,
+    defects: Defects | None,
+    defect_target: float,
+) -> bool:
+    """Make ``moves`` ((position, base); ``trial`` is ``st.seq`` with them) in place when
+    they add no spurious match of :data:`DEFECT_GATE_K` nt or more and no defect rises
+    above ``defect_target`` (:func:`defects_stay`); ``ok`` is :meth:`HardConstraints.check`
+    of a single move (None: the hard-constraint state is rebuilt).  True if kept."""
+    if len(moves) == 1:
+        g, b = moves[0]
+        d, change = st.ssm.propose(g, b)
+        if spurious_gate(st.ssm) > 0:
+            return False
+        stay = None if defects is None else defects_stay(defects, trial, g, defect_target)
+        if defects is not None and stay is None:
+            return False
+        st.ssm.accept(d, change)
+    else:
+        stay = None if defects is None else defects_stay(defects, trial, moves[0][0], defect_target)
+        if defects is not None and stay is None:
+            return False
+        gate, done = 0, []
+        for g, b in moves:  # applied in turn, undone below unless kept
+            d, change = st.ssm.propose(g, b)
+            gate += spurious_gate(st.ssm)
+            done.append((g, int(st.seq[g])))
+            st.ssm.accept(d, change)
+        if gate > 0:
+            for g, old in reversed(done):
+                d, change = st.ssm.propose(g, old)
+                st.ssm.accept(d, change)
+            return False
+    if ok is not None:
+        st.hard.apply(ok)
+    else:
+        st.hard.force(trial, [g for g, _ in moves])
+    st.seq[:] = trial
+    if stay is not None:
+        defects.defect[stay[0]] = stay[1]
+    return True
 
 
 def draw_defect_site(
@@ -375,28 +423,13 @@ def try_toehold_change(
     """Set base ``b`` at ``g`` (in place) if the hard constraints hold, fewer strand
     windows read an exposed toehold, no spurious match of :data:`DEFECT_GATE_K` nt or more
     appears, and no defect rises above ``target`` (:func:`defects_stay`)."""
-    seq, hard, ssm = st.seq, st.hard, st.ssm
+    seq, hard = st.seq, st.hard
     trial = seq.copy()
     trial[g] = b
     ok = hard.check(trial, g, int(seq[g]))
-    if ok is None:
+    if ok is None or hard.toehold_delta(trial, g, int(seq[g])) >= 0:
         return False
-    _, _, off, win, *_ = hard.th
-    A = win[off[g] : off[g + 1]]
-    if hard.toehold_hits(trial, A).sum() >= hard.toehold_hits(seq, A).sum():
-        return False
-    d, change = ssm.propose(g, int(b))
-    if spurious_gate(ssm) > 0:
-        return False
-    stay = None if defects is None else defects_stay(defects, trial, g, target)
-    if defects is not None and stay is None:
-        return False
-    ssm.accept(d, change)
-    hard.apply(ok)
-    seq[g] = b
-    if stay is not None:
-        defects.defect[stay[0]] = stay[1]
-    return True
+    return keep_moves(st, [(g, int(b))], trial, ok, defects, target)
 
 
 def fix_toehold_window(st: SearchState, defects: Defects | None, w: int, target: float) -> bool:
@@ -606,28 +639,8 @@ def _try_sstu_moves(
         return False
     if any(v < min(threshold, up.value[h]) - 1e-6 for h, v in new.items() if h != i):
         return False
-    g0 = moves[0][0]
-    stay = None if defects is None else defects_stay(defects, trial, g0, defect_target)
-    if defects is not None and stay is None:
+    if not keep_moves(st, moves, trial, ok, defects, defect_target):
         return False
-    gate, done = 0, []
-    for g, b in moves:  # applied in turn, undone below unless kept
-        d, change = st.ssm.propose(g, b)
-        gate += spurious_gate(st.ssm)
-        done.append((g, int(seq[g])))
-        st.ssm.accept(d, change)
-    if gate > 0:
-        for g, old in reversed(done):
-            d, change = st.ssm.propose(g, old)
-            st.ssm.accept(d, change)
-        return False
-    if ok is not None:
-        hard.apply(ok)
-    else:
-        hard.force(trial, [g for g, _ in moves])
-    seq[:] = trial
-    if stay is not None:
-        defects.defect[stay[0]] = stay[1]
     up.value.update(new)
     return True
 
@@ -654,7 +667,8 @@ class Occupancy:
         # sites: (labels of the site's nucleotides, ViennaRNA constraint, strands that
         # are intended partners); partners: strand index -> concentration (M)
         self.lay, self.md, self.sites, self.partners = lay, md, sites, partners
-        self.rt = 0.0019872 * (temperature_C + 273.15)
+        self.rt = rt(temperature_C)
+        self.memo: dict[tuple[str, str], float] = {}  # (sequences, constraint) -> ΔG
         self.by_pos: dict[int, set[int]] = {}
         for j in partners:
             for p in np.unique(lay.labels[j] >> 1):
@@ -662,11 +676,16 @@ class Occupancy:
         self.K = np.zeros((len(sites), max(partners, default=0) + 1))
 
     def _g(self, seqs: list[str], con: str) -> float:
+        """Ensemble ΔG (kcal/mol) of ``seqs`` with ``con``'s blocked nucleotides, memoised:
+        a site or strand alone recurs in every pair it is in."""
         import RNA
 
-        fc = RNA.fold_compound("&".join(seqs), self.md)
-        fc.hc_add_from_db(con, RNA.CONSTRAINT_DB_DEFAULT)
-        return float(fc.pf()[1])
+        key = ("&".join(seqs), con)
+        if key not in self.memo:
+            fc = RNA.fold_compound(key[0], self.md)
+            fc.hc_add_from_db(con, RNA.CONSTRAINT_DB_DEFAULT)
+            self.memo[key] = float(fc.pf()[1])
+        return self.memo[key]
 
     def _site(self, seq: np.ndarray, s: int) -> str:
         return "".join(BASES[b] for b in codes(seq, self.sites[s][0]))
@@ -710,6 +729,7 @@ def refine_occupancy(
     defects: Defects | None,
     defect_target: float,
     up: Unpaired | None = None,
+    sstu_min: float = 0.9,
 ) -> dict[str, Any]:
     """Phase 6: lower the occupancy of the most occupied exposed toehold (in place).
 
@@ -720,7 +740,7 @@ def refine_occupancy(
     highest occupancy does not rise, the summed excess over ``target`` falls, no spurious
     match of :data:`DEFECT_GATE_K` nt or more appears, no defect rises above
     ``defect_target`` and no free strand's SSTU falls below the lower of its value and
-    0.9 (``up``).
+    ``sstu_min`` (``up``).
     """
     occ.fill(st.seq)
     start = float(occ.theta().max(initial=0.0))
@@ -730,7 +750,7 @@ def refine_occupancy(
         order = [int(s) for s in np.argsort(-theta) if theta[s] > target and s not in stuck]
         return order[0] if order else None
 
-    limits = _Limits(target, defects, defect_target, up)
+    limits = _Limits(target, defects, defect_target, up, sstu_min)
 
     def attempt(s: int) -> bool:
         return _lower_site(st, occ, s, occ.theta(), limits)
@@ -751,6 +771,7 @@ class _Limits(NamedTuple):
     defects: Defects | None
     defect_target: float
     up: Unpaired | None
+    sstu_min: float
 
 
 def _lower_site(st: SearchState, occ: Occupancy, s: int, theta: np.ndarray, lim: _Limits) -> bool:
@@ -782,7 +803,7 @@ def _try_occupancy_move(
     st: SearchState, occ: Occupancy, s: int, g: int, b: int, theta: np.ndarray, lim: _Limits
 ) -> bool:
     """Keep base ``b`` at ``g`` if it lowers site ``s`` as :func:`refine_occupancy` asks."""
-    target, defects, defect_target, up = lim
+    target, defects, defect_target, up, _ = lim
     seq, hard = st.seq, st.hard
     trial = seq.copy()
     trial[g] = b
@@ -801,19 +822,10 @@ def _try_occupancy_move(
     sstu = {}
     if up is not None:
         sstu = {h: up.sstu(trial, h) for h in up.by_pos.get(g, ())}
-        if any(v < min(up.value[h], 0.9) - 1e-6 for h, v in sstu.items()):
+        if any(v < min(up.value[h], lim.sstu_min) - 1e-6 for h, v in sstu.items()):
             return False
-    d, change = st.ssm.propose(g, b)
-    if spurious_gate(st.ssm) > 0:
+    if not keep_moves(st, [(g, b)], trial, ok, defects, defect_target):
         return False
-    stay = None if defects is None else defects_stay(defects, trial, g, defect_target)
-    if defects is not None and stay is None:
-        return False
-    st.ssm.accept(d, change)
-    hard.apply(ok)
-    seq[g] = b
-    if stay is not None:
-        defects.defect[stay[0]] = stay[1]
     occ.K = K
     if up is not None:
         up.value.update(sstu)

@@ -107,10 +107,11 @@ from dsdcrn.design.equilibrium import equilibrium, rt
 from dsdcrn.design.kmers import SpuriousCounts, _join, count_spurious, strand_labels
 from dsdcrn.design.sequences import target_structures
 from dsdcrn.design.toehold_energy import (
+    exposures,
     problem_contexts,
-    strand_contexts,
     toehold_context_energies,
     toehold_targets,
+    token_sequence,
 )
 from dsdcrn.design.vienna import insert_breaks, vienna_dna_model
 from dsdcrn.errors import DesignError
@@ -730,27 +731,16 @@ def _sites(
     problem: DesignProblem, design: SequenceDesign, toeholds: set[str], ref_nM: float
 ) -> list[tuple[str, str, str, float, str]]:
     """Every exposed toehold site of the intended complexes (:class:`ScoreSetup`)."""
-    found: dict[tuple[str, str], float] = {}
-    for cname, (snames, db) in problem.complexes.items():
+    found: dict[tuple[str, str, str], float] = {}
+    for cname, (left, tok, right) in exposures(problem.strands, problem.complexes, toeholds):
         conc = problem.concentrations_nM.get(cname, 0) or ref_nM
-        symbols = [x for x in db.split() if x != "+"]
-        pos = 0
-        for sname in snames:
-            toks = problem.strands[sname]
-            for left, tok, right in strand_contexts(toks, symbols[pos : pos + len(toks)], toeholds):
-                five = _token_seq(design, left)[-1] if left else ""
-                three = _token_seq(design, right)[0] if right else ""
-                core = _token_seq(design, tok)
-                con = "x" * len(five) + "." * len(core) + "x" * len(three)
-                key = (tok, five + core + three, con)
-                found[key] = max(found.get(key, 0.0), conc)
-            pos += len(toks)
+        five = token_sequence(design.domains, left)[-1] if left else ""
+        three = token_sequence(design.domains, right)[0] if right else ""
+        core = token_sequence(design.domains, tok)
+        con = "x" * len(five) + "." * len(core) + "x" * len(three)
+        key = (tok, five + core + three, con)
+        found[key] = max(found.get(key, 0.0), conc)
     return [(tok.rstrip("*"), tok, seq, c, con) for (tok, seq, con), c in found.items()]
-
-
-def _token_seq(design: SequenceDesign, token: str) -> str:
-    seq = design.domains[token.rstrip("*")]
-    return _revcomp(seq) if token.endswith("*") else seq
 
 
 def fold_jobs(setup: ScoreSetup) -> dict[tuple, tuple]:

@@ -75,8 +75,8 @@ from dsdcrn.design.refine import (
     refine_toehold_matches,
 )
 from dsdcrn.design.toehold_energy import (
+    exposures,
     problem_contexts,
-    strand_contexts,
     toehold_context_energies,
     toehold_targets,
 )
@@ -288,17 +288,14 @@ def occlusion_entries(
 
 
 def free_strand_targets(
-    domains: list[DomainSpec],
     strands: dict[str, list[str]],
     complexes: dict[str, tuple[list[str], str]],
+    bases: set[str],
 ) -> dict[str, tuple[list[str], str]]:
     """One unpaired single-strand target per strand that is free at some time (every
-    strand but gate base strands) and is no intended single-strand complex already, so
-    the defect phase keeps signal and output toeholds single-stranded (SSTU)."""
-    from dsdcrn.design.scores import base_strands
-
+    strand but the gate base strands ``bases``) and is no intended single-strand complex
+    already, so the defect phase keeps signal and output toeholds single-stranded."""
     single = {sn[0] for sn, _ in complexes.values() if len(sn) == 1}
-    bases = base_strands(DesignProblem(domains, strands, complexes))
     return {
         f"{name} (free)": ([name], " ".join("." for _ in toks))
         for name, toks in strands.items()
@@ -324,11 +321,14 @@ def refine_design(
     timings: dict[str, float] = {}
     if not st.lay.mutable.any():
         return search, timings
+    from dsdcrn.design.scores import base_strands
+
     md = vienna_dna_model(o.temperature_C, o.salt_equivalent_M())
+    bases = base_strands(DesignProblem(domains, strands, complexes))
     defects = None
     if defect_steps:
         t0 = time.monotonic()
-        every = {**complexes, **free_strand_targets(domains, strands, complexes)}
+        every = {**complexes, **free_strand_targets(strands, complexes, bases)}
         targets = target_structures(domains, strands, every)
         defects = Defects(st.seq, st.lay, strands, every, targets, md)
         search.update(refine_defects(st, defects, defect_steps, float(o.defect_target)))
@@ -339,7 +339,7 @@ def refine_design(
         timings["toehold_match_s"] = round(time.monotonic() - t0, 3)
     if defect_steps:
         t0 = time.monotonic()
-        up = Unpaired(st.lay, free_toehold_masks(domains, strands, complexes), md)
+        up = Unpaired(st.lay, free_toehold_masks(domains, strands, bases), md)
         steps = SSTU_STEPS * len(up.free)
         search.update(
             refine_sstu(st, up, float(o.sstu_min), steps, defects, float(o.defect_target))
@@ -350,7 +350,7 @@ def refine_design(
             occ = occupancy_setup(st.lay, domains, strands, complexes, concentrations_nM, md, o)
             steps = OCCUPANCY_STEPS * len(occ.sites)
             target = OCCUPANCY_TARGET
-            args = (target, steps, defects, float(o.defect_target), up)
+            args = (target, steps, defects, float(o.defect_target), up, float(o.sstu_min))
             search.update(refine_occupancy(st, occ, *args))
             timings["occupancy_s"] = round(time.monotonic() - t0, 3)
     return search, timings
@@ -371,28 +371,20 @@ def occupancy_setup(
     names = list(strands)
     index = {n: i for i, n in enumerate(lay.names)}
     found: dict[tuple, tuple[np.ndarray, str, set[int]]] = {}
-    for cname, (snames, db) in complexes.items():
+    for cname, (left, tok, right) in exposures(strands, complexes, toeholds):
         if concentrations_nM.get(cname, 0) <= 0:
             continue
-        symbols = [x for x in db.split() if x != "+"]
-        pos = 0
-        for sname in snames:
-            toks = strands[sname]
-            for left, tok, right in strand_contexts(toks, symbols[pos : pos + len(toks)], toeholds):
-                i = index[tok.rstrip("*")]
-                span = np.arange(lay.starts[i], lay.starts[i] + lay.lengths[i])
-                core = 2 * span[::-1] + 1 if tok.endswith("*") else 2 * span
-                flank = [
-                    flank_position(lay, t, side) for t, side in ((left, "5"), (right, "3")) if t
-                ]
-                five = [2 * p + c for p, c in flank[:1]] if left else []
-                three = [2 * p + c for p, c in flank[-1:]] if right else []
-                labels = np.array(five + list(core) + three, np.int64)
-                con = "x" * len(five) + "." * len(core) + "x" * len(three)
-                partner = tok[:-1] if tok.endswith("*") else tok + "*"
-                mates = {k for k, n in enumerate(names) if partner in strands[n]}
-                found[(tok, left, right)] = (labels, con, mates)
-            pos += len(toks)
+        i = index[tok.rstrip("*")]
+        span = np.arange(lay.starts[i], lay.starts[i] + lay.lengths[i])
+        core = 2 * span[::-1] + 1 if tok.endswith("*") else 2 * span
+        flank = [flank_position(lay, t, side) for t, side in ((left, "5"), (right, "3")) if t]
+        five = [2 * p + c for p, c in flank[:1]] if left else []
+        three = [2 * p + c for p, c in flank[-1:]] if right else []
+        labels = np.array(five + list(core) + three, np.int64)
+        con = "x" * len(five) + "." * len(core) + "x" * len(three)
+        partner = tok[:-1] if tok.endswith("*") else tok + "*"
+        mates = {k for k, n in enumerate(names) if partner in strands[n]}
+        found[(tok, left, right)] = (labels, con, mates)
     partners = {
         names.index(cs[0]): concentrations_nM[c] * 1e-9
         for c, (cs, _) in complexes.items()
@@ -402,16 +394,12 @@ def occupancy_setup(
 
 
 def free_toehold_masks(
-    domains: list[DomainSpec],
-    strands: dict[str, list[str]],
-    complexes: dict[str, tuple[list[str], str]],
+    domains: list[DomainSpec], strands: dict[str, list[str]], bases: set[str]
 ) -> dict[int, np.ndarray]:
     """Strand index -> mask of its toehold nucleotides, for every strand free at some
-    time (not a gate base strand); the SSTU of :func:`dsdcrn.design.refine.refine_sstu`."""
-    from dsdcrn.design.scores import base_strands
-
+    time (not one of the gate base strands ``bases``); the SSTU of
+    :func:`dsdcrn.design.refine.refine_sstu`."""
     kinds = {d.name: (d.kind, int(d.length)) for d in domains}
-    bases = base_strands(DesignProblem(domains, strands, complexes))
     out = {}
     for i, (name, toks) in enumerate(strands.items()):
         if name not in bases:

@@ -29,12 +29,15 @@ in M Na+ (Mg2+ enters as a Na+ equivalent, :func:`dsdcrn.design.vienna.sodium_eq
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+from dsdcrn.design.constraints import revcomp
 
 __all__ = [
     "Context",
     "context_dG",
+    "exposures",
     "flanked_dG",
     "generic_dG",
     "peppercorn_constants",
@@ -43,16 +46,11 @@ __all__ = [
     "strand_contexts",
     "toehold_context_energies",
     "toehold_targets",
+    "token_sequence",
 ]
 
 #: (5' flank token or None, exposed toehold token, 3' flank token or None)
 Context = tuple[str | None, str, str | None]
-
-_COMP = str.maketrans("ACGT", "TGCA")
-
-
-def _revcomp(seq: str) -> str:
-    return seq[::-1].translate(_COMP)
 
 
 def peppercorn_constants() -> tuple[float, float]:
@@ -105,29 +103,41 @@ def strand_contexts(strand: list[str], symbols: list[str], toeholds: set[str]) -
     return out
 
 
-def problem_contexts(
+def exposures(
     strands: Mapping[str, list[str]],
     complexes: Mapping[str, tuple[list[str], str]],
     toeholds: set[str],
-) -> dict[str, list[Context]]:
-    """Distinct contexts of every toehold in the intended complexes of a design problem
-    (strand name -> tokens; complex name -> (strand names, dot-bracket))."""
-    out: dict[str, list[Context]] = {t: [] for t in sorted(toeholds)}
-    for snames, db in complexes.values():
+) -> Iterator[tuple[str, Context]]:
+    """(complex name, context) of every toehold exposed next to a helix in the intended
+    complexes of a design problem (strand name -> tokens; complex name -> (strand names,
+    dot-bracket)), in order, repeats included."""
+    for cname, (snames, db) in complexes.items():
         symbols = [s for s in db.split() if s != "+"]
         pos = 0
         for s in snames:
             toks = strands[s]
             for c in strand_contexts(toks, symbols[pos : pos + len(toks)], toeholds):
-                if c not in out[c[1].rstrip("*")]:
-                    out[c[1].rstrip("*")].append(c)
+                yield cname, c
             pos += len(toks)
+
+
+def problem_contexts(
+    strands: Mapping[str, list[str]],
+    complexes: Mapping[str, tuple[list[str], str]],
+    toeholds: set[str],
+) -> dict[str, list[Context]]:
+    """Distinct contexts of every toehold in the intended complexes (:func:`exposures`)."""
+    out: dict[str, list[Context]] = {t: [] for t in sorted(toeholds)}
+    for _, c in exposures(strands, complexes, toeholds):
+        if c not in out[c[1].rstrip("*")]:
+            out[c[1].rstrip("*")].append(c)
     return out
 
 
-def _token_seq(domains: Mapping[str, str], token: str) -> str:
+def token_sequence(domains: Mapping[str, str], token: str) -> str:
+    """Sequence (5'->3') of a domain token (``x`` or its complement ``x*``)."""
     seq = domains[token.rstrip("*")]
-    return _revcomp(seq) if token.endswith("*") else seq
+    return revcomp(seq) if token.endswith("*") else seq
 
 
 def flanked_dG(five: str, toehold: str, three: str, md: Any) -> float:
@@ -136,7 +146,7 @@ def flanked_dG(five: str, toehold: str, three: str, md: Any) -> float:
     import RNA
 
     top = five + toehold + three
-    fc = RNA.fold_compound(f"{top}&{_revcomp(top)}", md)
+    fc = RNA.fold_compound(f"{top}&{revcomp(top)}", md)
     dG = fc.eval_structure("(" * len(top) + ")" * len(top))
     terminal_at = RNA.param(md).TerminalAU / 100.0  # kcal/mol
     return float(dG) - sum(terminal_at for nt in (five, three) if nt in ("A", "T"))
@@ -152,9 +162,9 @@ def generic_dG(toehold: str, md: Any) -> float:
 def context_dG(domains: Mapping[str, str], context: Context, md: Any) -> float:
     """In-context ΔG (kcal/mol) of one context; ``domains`` maps names to sequences."""
     left, token, right = context
-    five = _token_seq(domains, left)[-1] if left else ""
-    three = _token_seq(domains, right)[0] if right else ""
-    return flanked_dG(five, _token_seq(domains, token), three, md)
+    five = token_sequence(domains, left)[-1] if left else ""
+    three = token_sequence(domains, right)[0] if right else ""
+    return flanked_dG(five, token_sequence(domains, token), three, md)
 
 
 def toehold_context_energies(

@@ -38,7 +38,13 @@ from dsdcrn.design.constraints import (
     flank_position,
     revcomp,
 )
-from dsdcrn.design.toehold_energy import Context, flanked_dG, generic_dG, toehold_targets
+from dsdcrn.design.toehold_energy import (
+    Context,
+    flanked_dG,
+    generic_dG,
+    toehold_targets,
+    token_sequence,
+)
 from dsdcrn.design.vienna import vienna_dna_model
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DomainSpec
@@ -413,10 +419,11 @@ def pin_flanks(
     (the caller writes them and keeps them fixed).  Every assignment of up to
     :data:`PIN_MAX` free flanks of one toehold is tried; beyond that each flank is chosen
     in turn."""
-    reads = set()
+    cores = {}
     for t in contexts:
         i = lay.names.index(t)
-        reads |= _windows(decode(seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]]))
+        cores[t] = decode(seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]])
+    reads = set().union(*(_windows(c) for c in cores.values()))
     pins: dict[int, int] = {}
     for t, ctx in sorted(contexts.items()):
         if not ctx:
@@ -424,7 +431,7 @@ def pin_flanks(
         sides = [
             (
                 flank_position(lay, c[0], "5") if c[0] else None,
-                c[1],
+                token_sequence(cores, c[1]),
                 flank_position(lay, c[2], "3") if c[2] else None,
             )
             for c in ctx
@@ -466,7 +473,8 @@ def _pin_cost(
     md: Any,
 ) -> float:
     """|mean in-context ΔG - target| (kcal/mol), plus 100 per junction window reading a
-    toehold or holding a forbidden motif; flanks not yet chosen count as absent."""
+    toehold or holding a forbidden motif; flanks not yet chosen count as absent.  A side
+    is (5' flank position or None, exposed toehold sequence, 3' flank position or None)."""
 
     def nt(f: tuple[int, bool] | None) -> str:
         if f is None or (lay.mutable[f[0]] and f[0] not in pins):
@@ -475,10 +483,7 @@ def _pin_cost(
         return "ACGT"[3 - b if f[1] else b]
 
     vals, bad = [], 0
-    for five, tok, three in sides:
-        i = lay.names.index(tok.rstrip("*"))
-        core = decode(seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]])
-        core = revcomp(core) if tok.endswith("*") else core
+    for five, core, three in sides:
         a, b = nt(five), nt(three)
         vals.append(flanked_dG(a, core, b, md))
         n = TOEHOLD_MATCH_NT
@@ -510,11 +515,6 @@ def _pair_folds(seq: str, md: Any) -> bool:
 PAIR_UNPAIRED_MIN = 0.95
 
 
-def _token(chosen: dict[str, Toehold], token: str) -> str:
-    seq = chosen[token.rstrip("*")].sequence
-    return revcomp(seq) if token.endswith("*") else seq
-
-
 def place_toeholds(
     chosen: dict[str, Toehold],
     by_len: dict[int, list[str]],
@@ -538,7 +538,7 @@ def place_toeholds(
             for i in range(len(toks) - 1):  # junctions of adjacent toeholds
                 pair = [toks[i], toks[i + 1]]
                 if all(t.rstrip("*") in chosen for t in pair):
-                    a, b = (_token(chosen, t) for t in pair)
+                    a, b = (token_sequence(masked, t) for t in pair)
                     n = TOEHOLD_MATCH_NT
                     if any((a + b)[k : k + n] in reads for k in range(len(a) - n + 1, len(a))):
                         return False

@@ -128,11 +128,12 @@ def toehold_energies(
     """
     t, s = _conditions(design, temperature_C, salt_M)
     md = vienna_dna_model(t, s)
-    missing = {b for ctx in toehold_contexts(source).values() for c in ctx for b in c if b}
-    missing = {base(b) for b in missing} - set(design.domains)
+    contexts = toehold_contexts(source)
+    missing = {base(b) for ctx in contexts.values() for c in ctx for b in c if b}
+    missing -= set(design.domains)
     if missing:
         raise DsdcrnError(f"the design has no sequence for domain {sorted(missing)[0]!r}")
-    energies = toehold_context_energies(design.domains, toehold_contexts(source), md)
+    energies = toehold_context_energies(design.domains, contexts, md)
     return {name: sum(v) / len(v) for name, v in energies.items()}
 
 
