@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.model.crn import CRN, Reaction, parse_crn
-from dsdcrn.neural import nagipogu_reif
+from dsdcrn.neural import kang_kim, nagipogu_reif
 from dsdcrn.neural.network import rail, signed
 from dsdcrn.options import UNIT_NM
 
@@ -89,8 +89,22 @@ def rps_oscillator(unit_nM: float = UNIT_NM) -> CRN:
     return parse_crn(text, source="<rps-oscillator>", name="rps_oscillator")
 
 
+def kang_kim_2_2_1(unit_nM: float = UNIT_NM) -> CRN:
+    """The Kang-Kim one-pot network with 2 inputs, 2 hidden units and 1 output
+    (:func:`dsdcrn.neural.kang_kim.build` with its defaults: smooth activation,
+    sign-routed training, seed 0), as ``dsdcrn neural kang-kim --dim 2 --hidden 2``
+    writes it (``unit_nM`` nM per formal unit)."""
+    net = kang_kim.build((2, 2, 1))
+    text = net.to_text(unit_nM=unit_nM)
+    return parse_crn(text, source="<kang-kim-2-2-1>", name="kang_kim_2_2_1")
+
+
 #: Built-in circuits by name: ``dsdcrn build --circuit NAME`` (and ``dsdcrn default``).
-BUILTIN = {DEFAULT: nagipogu_reif_neuron, "rps_oscillator": rps_oscillator}
+BUILTIN = {
+    DEFAULT: nagipogu_reif_neuron,
+    "rps_oscillator": rps_oscillator,
+    "kang_kim_2_2_1": kang_kim_2_2_1,
+}
 
 
 def builtin(name: str, unit_nM: float = UNIT_NM) -> CRN:

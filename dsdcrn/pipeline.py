@@ -10,11 +10,13 @@ import contextlib
 import logging
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from dsdcrn.compile.counts import Counts, count
+from dsdcrn.compile.reporters import Reporter, reporters
 from dsdcrn.compile.translate import compile_crn, load_scheme
 from dsdcrn.design.candidates import BestOf, best_of
 from dsdcrn.design.sequences import design_sequences
@@ -74,8 +76,10 @@ class Build:
         return self.verification.verdict is True
 
 
-def design_inputs(system: DomainSystem):
-    """The sequence designer's inputs for a compiled system: domains, strands, complexes."""
+def design_inputs(system: DomainSystem, readout: Iterable[Reporter] = ()):
+    """The sequence designer's inputs for a compiled system and its ``readout``
+    reporters: domains, strands, complexes (a reporter's strands by its own names:
+    dye-labelled oligos are separate orders)."""
     domains = list(system.domains.values())
     strands = system.strands()
     name_of = system.strand_names()
@@ -83,15 +87,28 @@ def design_inputs(system: DomainSystem):
     for cx in system.complexes:
         names = [name_of[tuple(s)] for s in cx.strands]
         complexes[cx.name] = (names, " ".join(cx.structure))
+    for r in readout:
+        strands |= dict(zip((r.top_strand, r.bottom_strand), r.complex.strands, strict=True))
+        complexes[r.name] = ([r.top_strand, r.bottom_strand], " ".join(r.complex.structure))
     return domains, strands, complexes
 
 
-def design_problem(system: DomainSystem) -> DesignProblem:
-    """The system as a sequence-design problem, with each complex's concentration (nM)."""
-    domains, strands, complexes = design_inputs(system)
-    return DesignProblem(
-        domains, strands, complexes, {c.name: c.concentration_nM for c in system.complexes}
-    )
+def design_problem(system: DomainSystem, readout: bool = True) -> DesignProblem:
+    """The system as a sequence-design problem, with each complex's concentration (nM);
+    with ``readout`` its read-out reporters (:func:`dsdcrn.compile.reporters.reporters`)
+    are designed and scored with it."""
+    reps = reporters(system, strict=False) if readout else []
+    domains, strands, complexes = design_inputs(system, reps)
+    conc = {c.name: c.concentration_nM for c in system.complexes}
+    conc |= {r.name: r.complex.concentration_nM for r in reps}
+    mods = {s: m for r in reps for s, m in r.modifications().items()}
+    return DesignProblem(domains, strands, complexes, conc, mods)
+
+
+def roles_of(system: DomainSystem, problem: DesignProblem) -> dict[str, str]:
+    """Each complex's role (signal, fuel, ...; ``reporter`` for an added reporter)."""
+    roles = {c.name: c.role for c in system.complexes}
+    return roles | {n: "reporter" for n in problem.complexes if n not in roles}
 
 
 def design_system(system: DomainSystem, seed: int, opts: BuildOptions | None = None):
@@ -217,13 +234,22 @@ def realise_checked(
     )
 
 
+def circuit_dimers(system: DomainSystem, dimers: list[dict]) -> list[dict]:
+    """The spurious dimers between strands of the circuit itself: its kinetics are
+    simulated without the read-out reporters, an add-on the designer also scores."""
+    ours = set(system.strands())
+    return [d for d in dimers if d["strand_a"] in ours and d["strand_b"] in ours]
+
+
 def simulate_build(b: Build) -> tuple[Fidelity, Kinetics]:
     """The build's kinetics: fidelity at the requested rates (leaks included), leak
     fractions, fuel budget, and the prediction from the designed sequences."""
     o = b.options
     tau = b.realisation.tau_s if b.realisation else None
     leak = DEFAULT_LEAK_PER_S if o.leak_per_s is None else o.leak_per_s
-    dimers = b.best.winner.scores.spurious_dimers() if o.sequence_rates and b.best else None
+    dimers = None
+    if o.sequence_rates and b.best:
+        dimers = circuit_dimers(b.system, b.best.winner.scores.spurious_dimers())
     return simulate_kinetics(
         b.formal,
         b.enumerated,

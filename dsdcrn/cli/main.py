@@ -510,11 +510,11 @@ def cmd_design(args) -> None:
         problem = read_pil(args.crn, args.toehold_max_nt)
         pil, roles = read_text_file(args.crn, "PIL"), None
     else:
-        from dsdcrn.pipeline import design_problem
+        from dsdcrn.pipeline import design_problem, roles_of
 
         _, system = _compiled(args)
         problem = design_problem(system)
-        pil, roles = system.to_pil(), {c.name: c.role for c in system.complexes}
+        pil, roles = system.to_pil(), roles_of(system, problem)
     opts = _build_options(args)
     best = best_of(
         problem,

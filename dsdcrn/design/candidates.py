@@ -122,7 +122,7 @@ class BestOf:
 
 #: The specification in one phrase (:func:`spec_misses`).
 SPEC_TEXT = (
-    "every toehold's in-context ΔG within the deviation, no toehold window elsewhere, "
+    "every exposed toehold's in-context ΔG within the deviation, no toehold window elsewhere, "
     "toeholds < 10% occupied, SSTU >= 0.9, every ensemble defect < 5% and yield >= 99%"
 )
 

@@ -4,7 +4,8 @@ The order sheet lists every distinct strand once, 5'->3', with its length, synth
 scale (25 nmol up to :data:`SCALE_BREAK_NT` nt, else 100 nmol) and purification (PAGE for
 strands of multi-stranded complexes, which must anneal cleanly, and for strands over
 :data:`PAGE_ABOVE_NT` nt; desalting otherwise), and a well in 96-well plates filled
-column by column (A1, B1, ... H1, A2, ...; plate 2 after H12).
+column by column (A1, B1, ... H1, A2, ...; plate 2 after H12), and any end label
+(a reporter's fluorophore or quencher).
 """
 
 from __future__ import annotations
@@ -28,7 +29,16 @@ __all__ = [
 
 SCALE_BREAK_NT = 60
 PAGE_ABOVE_NT = 50
-ORDER_HEADER = ["name", "sequence", "length", "scale", "purification", "plate", "well"]
+ORDER_HEADER = [
+    "name",
+    "sequence",
+    "length",
+    "scale",
+    "purification",
+    "plate",
+    "well",
+    "modification",
+]
 
 
 def plate_well(i: int) -> tuple[int, str]:
@@ -48,7 +58,8 @@ def order_rows(problem: DesignProblem, design: SequenceDesign) -> list[list[str 
         scale = "25 nmol" if n <= SCALE_BREAK_NT else "100 nmol"
         purification = "PAGE" if name in in_gates or n > PAGE_ABOVE_NT else "desalting"
         plate, well = plate_well(i)
-        rows.append([name, seq, n, scale, purification, f"plate {plate}", well])
+        mod = problem.modifications.get(name, "")
+        rows.append([name, seq, n, scale, purification, f"plate {plate}", well, mod])
     return rows
 
 

@@ -46,12 +46,15 @@ class DesignProblem:
         Complex name -> (strand names, domain-level dot-bracket, ``+`` between strands).
     concentrations_nM : dict[str, float]
         Intended concentration of each complex, nM (missing or 0: not added at start).
+    modifications : dict[str, str]
+        Strand name -> end label to order with it (e.g. ``5' FAM``); reporters' dyes.
     """
 
     domains: list[DomainSpec]
     strands: dict[str, list[str]]
     complexes: dict[str, tuple[list[str], str]]
     concentrations_nM: dict[str, float] = field(default_factory=dict)
+    modifications: dict[str, str] = field(default_factory=dict)
 
     def strand_concentrations_nM(self) -> dict[str, float]:
         """Total concentration of each strand over the complexes that hold it, nM."""

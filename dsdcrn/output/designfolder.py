@@ -37,6 +37,7 @@ import io
 import json
 from pathlib import Path
 
+from dsdcrn.compile.reporters import reporters
 from dsdcrn.design.candidates import SPEC_TEXT, BestOf, spec_summary
 from dsdcrn.design.ordering import PAGE_ABOVE_NT, SCALE_BREAK_NT, complexes_text, fasta, order_csv
 from dsdcrn.design.scores import DIMER_DG_THRESHOLD, spurious_pairs
@@ -46,7 +47,7 @@ from dsdcrn.io import write_folder
 from dsdcrn.kinetics.fidelity import write_plot
 from dsdcrn.model.design import DesignProblem, SequenceDesign
 from dsdcrn.output.protocol import MixOptions, mix_protocol
-from dsdcrn.pipeline import Build, design_problem
+from dsdcrn.pipeline import Build, design_problem, roles_of
 
 
 def _mix_rows(b: Build) -> list[list[str | float]]:
@@ -58,6 +59,12 @@ def _mix_rows(b: Build) -> list[list[str | float]]:
         if cx.role == "signal" and cx.concentration_nM == 0:
             continue
         rows.append([cx.name, cx.role, f"{cx.concentration_nM:g}", strands, cx.kernel, note])
+    for r in reporters(b.system, strict=False):
+        strands = f"{r.top_strand} + {r.bottom_strand}"
+        note = f"read-out of {r.species} ({r.fluorophore}/{r.quencher})"
+        rows.append(
+            [r.name, "reporter", f"{r.complex.concentration_nM:g}", strands, r.complex.kernel, note]
+        )
     return rows
 
 
@@ -158,7 +165,7 @@ def write_design(
     }
     if b.best is not None:
         problem = design_problem(b.system)
-        files |= sequence_files(problem, b.best, {c.name: c.role for c in b.system.complexes})
+        files |= sequence_files(problem, b.best, roles_of(b.system, problem))
         files["mix.csv"] = _csv(
             _mix_rows(b), ["complex", "role", "concentration_nM", "strands", "kernel", "note"]
         )
@@ -288,6 +295,18 @@ def _verification_lines(b: Build) -> list[str]:
     return lines
 
 
+def _reporter_cost(b: Build) -> str:
+    """The read-out reporters' strands, ordered besides the circuit's (sentence or '')."""
+    reps = reporters(b.system, strict=False)
+    if not reps or b.best is None:
+        return ""
+    nt = sum(len(b.design.strands[s]) for r in reps for s in (r.top_strand, r.bottom_strand))
+    return (
+        f"  The read-out adds {len(reps)} reporter(s), {2 * len(reps)} dye-labelled "
+        f"strands, {nt} nt ({', '.join(r.name for r in reps)})."
+    )
+
+
 def _cost_lines(b: Build) -> list[str]:
     c, e = b.counts, b.enumerated
     return [
@@ -306,7 +325,7 @@ def _cost_lines(b: Build) -> list[str]:
         "",
         f"{c.strands} distinct strands, {c.nucleotides} nt to synthesise, "
         f"{c.fuel_complexes} fuel complexes and {c.signal_complexes} signal strands; "
-        f"{c.domains} domains ({c.domain_nucleotides} nt to design).",
+        f"{c.domains} domains ({c.domain_nucleotides} nt to design)." + _reporter_cost(b),
         "",
         c.table(),
         "",

@@ -35,18 +35,12 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 
+from dsdcrn.compile.reporters import DYES, REPORTER_NM, Reporter, reporters
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.model.domains import Complex, DomainSystem, complement
 
 SERIES = (1.0, 2.0, 5.0)
 """Annealed stocks and working dilutions are made at a 1-2-5 series concentration."""
-DYES = (
-    ("FAM", "Iowa Black FQ"),
-    ("HEX", "Iowa Black FQ"),
-    ("ROX", "Iowa Black RQ"),
-    ("Cy5", "Iowa Black RQ"),
-)
-"""Fluorophore-quencher pairs suggested for reporters, in order (distinct channels)."""
 PURIFICATIONS = ("excess", "page")
 MAX_DILUTION_FOLD = 100.0
 """Largest dilution in one step (1 µL into 100 µL); larger ones are made serially."""
@@ -93,7 +87,7 @@ class MixOptions:
     anneal_uM: float | None = None
     anneal_min_volume_uL: float = 20.0
     anneal_spare_fold: float = 1.5
-    reporter_nM: float = 100.0
+    reporter_nM: float = REPORTER_NM
     min_pipette_uL: float = 1.0
 
     def __post_init__(self) -> None:
@@ -195,27 +189,6 @@ class Addition:
 
 
 @dataclass
-class Reporter:
-    """A fluorophore-quencher reporter for one species (read-out add-on).
-
-    ``complex`` is the reporter at the domain level (strands: the quencher-labelled top
-    strand, then the fluorophore-labelled bottom strand).
-    """
-
-    species: str
-    complex: Complex
-    top_strand: str
-    bottom_strand: str
-    fluorophore: str
-    quencher: str
-    labels: str  # where the dyes go
-
-    @property
-    def name(self) -> str:
-        return self.complex.name
-
-
-@dataclass
 class StrandTotal:
     """One strand to order: its uses and the amounts they need (pmol)."""
 
@@ -300,80 +273,6 @@ def base_strand(cx: Complex) -> int:
         elif s in "()":
             counts[-1] += 1
     return max(range(len(cx.strands)), key=lambda i: (counts[i], len(cx.strands[i]), -i))
-
-
-def default_outputs(system: DomainSystem) -> list[str]:
-    """The circuit's read-outs: formal species it produces and consumes at most by their
-    own decay (``X ->``; the neuron's output rails); all formal species if none."""
-    rxns = system.formal.reactions
-    products = {s for r in rxns for s in r.products}
-    used = {s for r in rxns if not (len(r.reactants) == 1 and not r.products) for s in r.reactants}
-    only = [s for s in system.formal.species if s in products and s not in used]
-    return only or list(system.formal.species)
-
-
-def reporter(
-    system: DomainSystem, species: str, index: int = 0, concentration_nM: float = 0.0
-) -> Reporter:
-    """The read-out reporter ``rep_<species>`` of one formal species at ``concentration_nM``.
-
-    The species' functional domains (its signal strand without history domains) give
-    the binding toehold, the first toehold followed by a branch-migration domain, and
-    the run of long domains after it.  The top strand (quencher) is that run; the bottom
-    strand (fluorophore) its complement plus the toehold's complement, left single
-    stranded.  A signal whose only toehold ends it binds at the 3' end instead.
-    ``index`` picks the dye pair from :data:`DYES`.
-    """
-    cx = next((c for c in system.signals if c.formal == species), None)
-    if cx is None or len(cx.strands) != 1:
-        known = ", ".join(c.formal for c in system.signals if c.formal)
-        raise DsdcrnError(f"no signal strand for output {species!r}; formal species: {known}")
-    pattern = system.signal_patterns.get(species) or cx.strands[0]
-    func = [d for d in pattern if d is not None]
-    kind = [
-        system.domains[d.rstrip("*")].kind if d.rstrip("*") in system.domains else "" for d in func
-    ]
-    bind, run, forward = _reporter_domains(func, kind)
-    if not run:
-        raise DsdcrnError(
-            f"no reporter for {species!r}: its signal has no toehold next to a "
-            "branch-migration domain"
-        )
-    bottom = [complement(d) for d in reversed(run)]
-    bottom = bottom + [complement(bind)] if forward else [complement(bind)] + bottom
-    paired = [")"] * len(run)
-    struct = ["("] * len(run) + ["+"] + (paired + ["."] if forward else ["."] + paired)
-    name = f"rep_{species}"
-    rep = Complex(
-        name,
-        [run, bottom],
-        struct,
-        "reporter",
-        concentration_nM,
-        formal=species,
-        part="read-out reporter (add-on, not part of the verified circuit)",
-    )
-    dye, quencher = DYES[index % len(DYES)]
-    ends = ("3'", "5'") if forward else ("5'", "3'")
-    labels = f"{quencher} at the top strand's {ends[0]} end, {dye} at the bottom strand's {ends[1]}"
-    return Reporter(species, rep, f"{name}_Q", f"{name}_F", dye, quencher, labels)
-
-
-def _reporter_domains(func: list[str], kind: list[str]) -> tuple[str, list[str], bool]:
-    """(toehold, long-domain run it leads into, forward?) of a signal's functional domains."""
-    for i, k in enumerate(kind):
-        if k == "toehold" and i + 1 < len(func) and kind[i + 1] != "toehold":
-            j = i + 1
-            while j < len(func) and kind[j] != "toehold":
-                j += 1
-            return func[i], func[i + 1 : j], True
-    for i in range(len(func) - 1, 0, -1):
-        if kind[i] == "toehold" and kind[i - 1] != "toehold":
-            j = i - 1
-            while j > 0 and kind[j - 1] != "toehold":
-                j -= 1
-            return func[i], func[j:i], False
-    return "", [], True
 
 
 def _anneal(cx: Complex, kind: str, names: list[str], opts: MixOptions) -> Anneal:
@@ -546,10 +445,7 @@ def mix_protocol(
     opts = options or MixOptions()
     if not system.complexes:
         raise DsdcrnError("the system has no complexes to mix")
-    species = default_outputs(system) if outputs is None else list(outputs)
-    if opts.reporter_nM == 0:
-        species = []
-    reps = [reporter(system, s, i, opts.reporter_nM) for i, s in enumerate(dict.fromkeys(species))]
+    reps = reporters(system, outputs, opts.reporter_nM)
     plan = _plan(system, reps, opts)
     water, buffer, need = _top_up(plan, opts)
     if water.volume_uL < 0:

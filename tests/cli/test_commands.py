@@ -160,3 +160,13 @@ def test_built_in_circuits_by_name(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["default", "--circuit", "nope"])
     assert stop.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_the_kang_kim_circuit_is_what_the_neural_builder_writes(capsys):
+    _run(["default", "--circuit", "kang_kim_2_2_1"])
+    text = capsys.readouterr().out
+    built_in = parse_crn(text)
+    _run(["neural", "kang-kim", "--dim", "2", "--hidden", "2", "--outputs", "1"])
+    written = parse_crn(capsys.readouterr().out)
+    assert text.startswith("# kang_kim_2_2_1") and len(built_in.reactions) == 112
+    assert built_in.reactions == written.reactions and built_in.initial == written.initial

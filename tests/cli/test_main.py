@@ -78,16 +78,20 @@ def test_build_writes_the_design_folder(tmp_path):
     v = json.loads((out / "verification.json").read_text())
     assert v["verdict"] is True and v["decided_by"] == "crn-bisimulation"
     order = (out / "order.csv").read_text().splitlines()
-    assert order[0] == "name,sequence,length,scale,purification,plate,well"
-    assert len(order) == 11
+    assert order[0] == "name,sequence,length,scale,purification,plate,well,modification"
+    assert len(order) == 13  # the circuit's 10 strands and the reporter of C (2 strands)
     for row in order[1:]:
         name, seq, n, *_ = row.split(",")
         assert set(seq) <= set("ACGT") and len(seq) == int(n)
+    labels = {r.split(",")[0]: r.split(",")[-1] for r in order[1:] if r.startswith("rep_")}
+    assert labels == {"rep_C_Q": "3' Iowa Black FQ", "rep_C_F": "5' FAM"}
     mix = (out / "mix.csv").read_text()
     protocol = (out / "protocol.md").read_text()
     assert protocol.startswith("# Mix protocol") and "PAGE" in protocol
     assert (out / "protocol.csv").read_text().startswith("step,what,from_stock,volume_uL")
     assert "r1_join,fuel,1000," in mix and "A,signal,10," in mix
+    assert "rep_C,reporter,100,rep_C_Q + rep_C_F," in mix
+    assert "# rep_C (reporter, 100 nM): rep_C_Q + rep_C_F" in (out / "complexes.txt").read_text()
     k = json.loads((out / "kinetics.json").read_text())
     assert k["max_rel_error"] < 0.10
     # rate realisation: tau, and the one rate delivered within 1% of its target

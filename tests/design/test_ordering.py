@@ -91,8 +91,8 @@ def test_every_row_follows_the_rules():
     assert 0 < len(gate) < N  # both kinds of strand are present
     rows = order_rows(problem, design)
     assert [r[0] for r in rows] == list(problem.strands)  # the problem's order, each once
-    for i, (name, seq, n, scale, purification, plate, well) in enumerate(rows):
-        assert seq == design.strands[name] and n == len(seq)
+    for i, (name, seq, n, scale, purification, plate, well, mod) in enumerate(rows):
+        assert seq == design.strands[name] and n == len(seq) and mod == ""
         assert scale == ("25 nmol" if n <= SCALE_NT else "100 nmol"), (name, n)
         page = name in gate or n > PAGE_NT
         assert purification == ("PAGE" if page else "desalting"), (name, n, name in gate)
@@ -137,9 +137,10 @@ def test_order_csv_text():
     assert text.endswith("\n") and "\r" not in text
     table = list(csv.reader(io.StringIO(text)))
     assert table[0] == ORDER_HEADER
-    assert ",".join(table[0]) == "name,sequence,length,scale,purification,plate,well"
+    header = "name,sequence,length,scale,purification,plate,well,modification"
+    assert ",".join(table[0]) == header
     assert len(table) == N + 1
-    for i, (name, seq, n, scale, purification, plate, well) in enumerate(table[1:]):
+    for i, (name, seq, n, scale, purification, plate, well, _) in enumerate(table[1:]):
         length = len(design.strands[name])
         page = name in gate or length > PAGE_NT
         assert [seq, n, scale, purification, (plate, well)] == [
@@ -149,3 +150,11 @@ def test_order_csv_text():
             "PAGE" if page else "desalting",
             _expected_well(i),
         ]
+
+
+def test_a_strand_is_ordered_with_its_end_label():
+    problem, design, _ = _synthetic()
+    problem.modifications = {"s001": "5' FAM", "s002": "3' Iowa Black FQ"}
+    rows = {r[0]: r[-1] for r in order_rows(problem, design)}
+    assert rows["s001"] == "5' FAM" and rows["s002"] == "3' Iowa Black FQ"
+    assert {n for n, m in rows.items() if m} == {"s001", "s002"}

@@ -13,12 +13,13 @@ from functools import cache
 import pytest
 
 from dsdcrn.circuits import nagipogu_reif_neuron
+from dsdcrn.compile.reporters import reporter
 from dsdcrn.compile.translate import compile_crn
 from dsdcrn.enumerate.peppercorn import enumerate_system
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.model.crn import parse_crn
 from dsdcrn.model.domains import DomainSystem
-from dsdcrn.output.protocol import MixOptions, MixProtocol, mix_protocol, reporter
+from dsdcrn.output.protocol import MixOptions, MixProtocol, mix_protocol
 
 ABC = "A + B -> C\nA @initial 10\nB @initial 10\n"
 
