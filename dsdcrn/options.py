@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 #: Verification methods, in the order they run; CRN bisimulation decides first.
 METHODS = ("crn-bisimulation", "pathway-decomposition", "integrated-hybrid")
 UNIT_NM = 10.0  # nM per formal unit of concentration
+#: Concentration of each read-out reporter in the mix, nM (dsdcrn.compile.reporters).
+REPORTER_NM = 100.0
 FUEL_NM = 1000.0  # fuel (gate, helper) concentration, nM
 DURATION = 1.0  # formal time units simulated
 VERIFY_TIMEOUT_S = 120.0  # per verification method (whole system) or all modules, s
@@ -139,6 +141,10 @@ class BuildOptions:
     realisation: RealiseOptions = field(default_factory=RealiseOptions)
     leak_per_s: float | None = None  # first-order leak of every gate, /s; None: literature
     sequence_rates: bool = True  # also predict the kinetics from the designed sequences
+    # formal species read out by a reporter each, designed with the circuit; None: the
+    # species it produces and consumes only by decay (dsdcrn.compile.reporters)
+    readout: tuple[str, ...] | None = None
+    reporter_nM: float = REPORTER_NM  # each reporter in the mix, nM (0: none)
 
     def check_options(self) -> CheckOptions:
         """The enumeration and verification settings."""

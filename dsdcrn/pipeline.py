@@ -37,7 +37,7 @@ from dsdcrn.kinetics.run import Kinetics, KineticsOptions, simulate_kinetics
 from dsdcrn.model.crn import CRN
 from dsdcrn.model.design import DesignProblem, SequenceDesign
 from dsdcrn.model.domains import DomainSystem
-from dsdcrn.options import BuildOptions
+from dsdcrn.options import REPORTER_NM, BuildOptions
 from dsdcrn.progress import Progress, report
 from dsdcrn.stages import enumerate_checked, verify_checked
 from dsdcrn.verify.whole import Verification
@@ -70,6 +70,11 @@ class Build:
     realisation: Realisation | None = None
     kinetics: Kinetics | None = None  # leaks, fuel budget, sequence-level prediction
 
+    def reporters(self) -> list[Reporter]:
+        """The read-out reporters designed with the circuit (``options.readout``)."""
+        o = self.options
+        return reporters(self.system, o.readout, o.reporter_nM, strict=o.readout is not None)
+
     @property
     def verified(self) -> bool:
         """Whether verification proved the implementation correct."""
@@ -93,11 +98,16 @@ def design_inputs(system: DomainSystem, readout: Iterable[Reporter] = ()):
     return domains, strands, complexes
 
 
-def design_problem(system: DomainSystem, readout: bool = True) -> DesignProblem:
-    """The system as a sequence-design problem, with each complex's concentration (nM);
-    with ``readout`` its read-out reporters (:func:`dsdcrn.compile.reporters.reporters`)
-    are designed and scored with it."""
-    reps = reporters(system, strict=False) if readout else []
+def design_problem(
+    system: DomainSystem,
+    readout: Iterable[str] | None = None,
+    reporter_nM: float = REPORTER_NM,
+) -> DesignProblem:
+    """The system as a sequence-design problem, with each complex's concentration (nM),
+    and the reporters of the species in ``readout`` (None: the default read-outs, those
+    that have a reporter; :func:`dsdcrn.compile.reporters.reporters`) at ``reporter_nM``
+    (0: none), designed and scored with it."""
+    reps = reporters(system, readout, reporter_nM, strict=readout is not None)
     domains, strands, complexes = design_inputs(system, reps)
     conc = {c.name: c.concentration_nM for c in system.complexes}
     conc |= {r.name: r.complex.concentration_nM for r in reps}
@@ -124,7 +134,7 @@ def design_best(
     """Best of ``opts.candidates`` scored designs of ``system`` (:func:`best_of`)."""
     opts = opts or BuildOptions()
     return best_of(
-        design_problem(system),
+        design_problem(system, opts.readout, opts.reporter_nM),
         n=opts.candidates,
         seed=opts.seed,
         jobs=opts.jobs,
@@ -166,6 +176,8 @@ def build(
 
     checks = opts.check_options()
     system = stage("compile", compile_realisable, formal, opts)
+    if opts.readout:  # a read-out the circuit cannot have fails before the long stages
+        reporters(system, opts.readout, opts.reporter_nM)
     counts = stage("count", count, system)
     enumerated, mod = stage("enumerate", enumerate_checked, system, checks, progress, on_progress)
     verification, _ = stage(

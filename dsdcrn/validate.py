@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ __all__ = [
     "positive_int",
     "positive_int_list",
     "read_text_file",
+    "species_list",
     "weight_item",
 ]
 
@@ -188,6 +190,22 @@ def nonnegative_float_list(text: str) -> tuple[float, ...]:
                 f"must be comma-separated finite numbers >= 0, got {item!r} in {text!r}"
             ) from None
     return tuple(values)
+
+
+def species_list(text: str) -> tuple[str, ...]:
+    """Comma-separated formal species names (``Op,Om``); ``none`` for no species.
+
+    Whether each is a species of the circuit is checked where the circuit is known.
+    """
+    if text.strip().lower() == "none":
+        return ()
+    names = tuple(dict.fromkeys(v.strip() for v in text.split(",") if v.strip()))
+    bad = [n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(
+            f"must be comma-separated species names or 'none', got {text!r}"
+        )
+    return names
 
 
 def weight_item(text: str) -> str:

@@ -49,6 +49,7 @@ from dsdcrn.validate import (
     nonnegative_int,
     positive_float,
     positive_int,
+    species_list,
     temperature_C,
     weight_item,
 )
@@ -192,6 +193,7 @@ def _design_args(p: argparse.ArgumentParser, candidates: int = _B.candidates) ->
         help="no design change may add a 5-nt window reading a toehold elsewhere "
         "(default: penalised and removed where the other constraints allow)",
     )
+    _readout_args(g)
     g.add_argument(
         "--candidates",
         type=positive_int,
@@ -211,6 +213,25 @@ def _design_args(p: argparse.ArgumentParser, candidates: int = _B.candidates) ->
         default=[],
         metavar="METRIC=W",
         help="meta-ranking weight (percent) of a metric, e.g. 'TSI max=40' (repeatable)",
+    )
+
+
+def _readout_args(g: argparse._ArgumentGroup) -> None:
+    """The read-out reporters' arguments (designed with the circuit)."""
+    g.add_argument(
+        "--read-out",
+        type=species_list,
+        default=None,
+        metavar="SPECIES",
+        help="formal species to read out, comma-separated, each with a fluorophore-"
+        "quencher reporter designed with the circuit (default: the species it produces "
+        "and consumes only by decay; 'none': no reporter)",
+    )
+    g.add_argument(
+        "--reporter-nM",
+        type=positive_float,
+        default=_B.reporter_nM,
+        help="each reporter's concentration in the mix, nM",
     )
 
 
@@ -254,6 +275,8 @@ def _build_options(args, **extra) -> BuildOptions:
         candidates=args.candidates,
         jobs=args.jobs,
         weights=_weights(args),
+        readout=args.read_out,
+        reporter_nM=args.reporter_nM,
         **extra,
     )
 
@@ -513,7 +536,7 @@ def cmd_design(args) -> None:
         from dsdcrn.pipeline import design_problem, roles_of
 
         _, system = _compiled(args)
-        problem = design_problem(system)
+        problem = design_problem(system, args.read_out, args.reporter_nM)
         pil, roles = system.to_pil(), roles_of(system, problem)
     opts = _build_options(args)
     best = best_of(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.model.domains import Complex, DomainSystem, complement
+from dsdcrn.options import REPORTER_NM
 
 __all__ = [
     "DYES",
@@ -26,9 +27,6 @@ __all__ = [
     "reporter",
     "reporters",
 ]
-
-#: Concentration of each reporter in the mix, nM (the protocol's and the design's).
-REPORTER_NM = 100.0
 
 DYES = (
     ("FAM", "Iowa Black FQ"),

@@ -35,9 +35,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
-from dsdcrn.compile.reporters import reporters
 from dsdcrn.design.candidates import SPEC_TEXT, BestOf, spec_summary
 from dsdcrn.design.ordering import PAGE_ABOVE_NT, SCALE_BREAK_NT, complexes_text, fasta, order_csv
 from dsdcrn.design.scores import DIMER_DG_THRESHOLD, spurious_pairs
@@ -59,7 +59,7 @@ def _mix_rows(b: Build) -> list[list[str | float]]:
         if cx.role == "signal" and cx.concentration_nM == 0:
             continue
         rows.append([cx.name, cx.role, f"{cx.concentration_nM:g}", strands, cx.kernel, note])
-    for r in reporters(b.system, strict=False):
+    for r in b.reporters():
         strands = f"{r.top_strand} + {r.bottom_strand}"
         note = f"read-out of {r.species} ({r.fluorophore}/{r.quencher})"
         rows.append(
@@ -76,7 +76,8 @@ PROTOCOL = MixOptions(stock_uM=1000.0, purification="page")
 def _protocol_files(b: Build) -> dict[str, str]:
     """``protocol.md`` and ``protocol.csv``, or a ``protocol.md`` that says why not."""
     try:
-        p = mix_protocol(b.system, PROTOCOL)
+        opts = replace(PROTOCOL, reporter_nM=b.options.reporter_nM)
+        p = mix_protocol(b.system, opts, b.options.readout)
     except DsdcrnError as err:
         return {"protocol.md": f"# Mix protocol\n\nNot written: {err}\n"}
     return {"protocol.md": p.markdown(), "protocol.csv": p.csv()}
@@ -164,7 +165,7 @@ def write_design(
         "verification.json": json.dumps(b.verification.to_json_dict(), indent=2) + "\n",
     }
     if b.best is not None:
-        problem = design_problem(b.system)
+        problem = design_problem(b.system, b.options.readout, b.options.reporter_nM)
         files |= sequence_files(problem, b.best, roles_of(b.system, problem))
         files["mix.csv"] = _csv(
             _mix_rows(b), ["complex", "role", "concentration_nM", "strands", "kernel", "note"]
@@ -297,7 +298,7 @@ def _verification_lines(b: Build) -> list[str]:
 
 def _reporter_cost(b: Build) -> str:
     """The read-out reporters' strands, ordered besides the circuit's (sentence or '')."""
-    reps = reporters(b.system, strict=False)
+    reps = b.reporters()
     if not reps or b.best is None:
         return ""
     nt = sum(len(b.design.strands[s]) for r in reps for s in (r.top_strand, r.bottom_strand))

@@ -33,6 +33,9 @@ def run(*args, cwd=None):
             ["--toehold-nt", "6", "6", "--max-fuel-nM", "500"],
             "cannot realise the rate ratio of reaction",
         ),
+        ("A + B -> C\n", ["--read-out", "A,Q"], "no signal strand for output 'Q'"),
+        ("A + B -> C\n", ["--read-out", "A,2Q"], "must be comma-separated species names"),
+        ("A + B -> C\n", ["--reporter-nM", "0"], "--reporter-nM"),
     ],
 )
 def test_bad_input_one_line_error_and_no_design_folder(tmp_path, crn, extra, words):
@@ -153,3 +156,25 @@ def test_build_without_sequence_rates_or_realisation(tmp_path):
     assert k["realisation"]["realised"] is False and k["realisation"]["concentrations_nM"] == {}
     assert "r1_buffer,fuel,1000," in (out / "mix.csv").read_text()
     assert "Prediction from the designed sequences" not in (out / "report.md").read_text()
+
+
+def test_the_species_read_out_get_reporters_designed_with_the_circuit(tmp_path):
+    (tmp_path / "ab.crn").write_text("A + B -> C\nA @initial 10\nB @initial 10\n")
+    out = tmp_path / "seqs"
+    args = ["design", "ab.crn", "-o", str(out), "--candidates", "1"]
+    r = run(*args, "--read-out", "A,C", "--reporter-nM", "50", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    rows = {r.split(",")[0]: r.split(",") for r in (out / "order.csv").read_text().splitlines()}
+    labels = {n: row[-1] for n, row in rows.items() if n.startswith("rep_")}
+    assert labels == {
+        "rep_A_Q": "3' Iowa Black FQ",
+        "rep_A_F": "5' FAM",
+        "rep_C_Q": "3' Iowa Black FQ",
+        "rep_C_F": "5' HEX",
+    }
+    assert rows["rep_A_Q"][1] == rows["A"][1][21:36]  # b_A, after h_A (15 nt) and a_A (6)
+    text = (out / "complexes.txt").read_text()
+    assert "# rep_A (reporter, 50 nM): rep_A_Q + rep_A_F" in text and "rep_B" not in text
+    r = run(*args, "--read-out", "none", "--force", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "rep_" not in (out / "order.csv").read_text()

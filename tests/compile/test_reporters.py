@@ -29,7 +29,7 @@ def test_the_neuron_reads_out_its_output_rails():
 
 def test_reporters_join_the_design_problem_at_their_concentration():
     system = abc()
-    plain = design_problem(system, readout=False)
+    plain = design_problem(system, readout=())
     problem = design_problem(system)
     assert set(problem.complexes) - set(plain.complexes) == {"rep_C"}
     assert problem.complexes["rep_C"] == (["rep_C_Q", "rep_C_F"], "( + ) .")
@@ -51,7 +51,7 @@ def test_reporters_are_designed_and_scored_with_the_circuit():
     assert checked["rep_C"]["ensemble_defect"] < 0.05
     # its exposed toehold (C's, at 100 nM) is a scored site: no other complex exposes it
     occupancy = {t["name"]: t["occupancy_pct"] for t in scores.to_json_dict()["toeholds"]}
-    without = score_design(design_problem(abc(), readout=False), d).to_json_dict()
+    without = score_design(design_problem(abc(), readout=()), d).to_json_dict()
     assert occupancy["a_C"] > 0.0
     assert {t["name"]: t["occupancy_pct"] for t in without["toeholds"]}["a_C"] == 0.0
     pairs = {frozenset((p["strand_a"], p["strand_b"])) for p in scores.to_json_dict()["pairs"]}

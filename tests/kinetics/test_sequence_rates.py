@@ -204,7 +204,7 @@ def test_planted_strong_occluder_slows_the_gate_by_one_plus_s_over_kd(unimolecul
     toehold = "GCCGCT"
     e = design.domains["e_r1_1"]
     occluded = planted(system, design, a_A=toehold, e_r1_1=e[:5] + toehold + e[11:])
-    dimers = score_design(design_problem(system, readout=False), occluded).spurious_dimers()
+    dimers = score_design(design_problem(system, readout=()), occluded).spurious_dimers()
     row = next(d for d in dimers if {d["strand_a"], d["strand_b"]} == {"r1_gate_s2", "r1_helper1"})
     occl = occlusion_reactions(enumerated, occluded, dimers)
     names = {p for r in occl for p in r.products}
