@@ -530,6 +530,8 @@ def cmd_design(args) -> None:
         from dsdcrn.design.pil import read_pil
         from dsdcrn.validate import read_text_file
 
+        if args.read_out:
+            raise DsdcrnError(f"{args.crn}: --read-out needs a formal CRN (a PIL has no species)")
         problem = read_pil(args.crn, args.toehold_max_nt)
         pil, roles = read_text_file(args.crn, "PIL"), None
     else:

@@ -170,3 +170,13 @@ def test_the_kang_kim_circuit_is_what_the_neural_builder_writes(capsys):
     written = parse_crn(capsys.readouterr().out)
     assert text.startswith("# kang_kim_2_2_1") and len(built_in.reactions) == 112
     assert built_in.reactions == written.reactions and built_in.initial == written.initial
+
+
+def test_a_read_out_needs_a_formal_crn(tmp_path, capsys):
+    pil = tmp_path / "ab.pil"
+    pil.write_text("length a = 6\nlength b = 15\nX = a b\n")
+    with pytest.raises(SystemExit) as stop:
+        main(["design", str(pil), "--read-out", "A"])
+    err = capsys.readouterr().err.strip()
+    assert stop.value.code == 2 and err.count("\n") == 0
+    assert "--read-out needs a formal CRN (a PIL has no species)" in err
