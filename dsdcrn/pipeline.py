@@ -73,7 +73,7 @@ class Build:
     def reporters(self) -> list[Reporter]:
         """The read-out reporters designed with the circuit (``options.readout``)."""
         o = self.options
-        return reporters(self.system, o.readout, o.reporter_nM, strict=o.readout is not None)
+        return reporters(self.system, o.readout, o.reporter_nM)
 
     @property
     def verified(self) -> bool:
@@ -107,7 +107,7 @@ def design_problem(
     and the reporters of the species in ``readout`` (None: the default read-outs, those
     that have a reporter; :func:`dsdcrn.compile.reporters.reporters`) at ``reporter_nM``
     (0: none), designed and scored with it."""
-    reps = reporters(system, readout, reporter_nM, strict=readout is not None)
+    reps = reporters(system, readout, reporter_nM)
     domains, strands, complexes = design_inputs(system, reps)
     conc = {c.name: c.concentration_nM for c in system.complexes}
     conc |= {r.name: r.complex.concentration_nM for r in reps}

@@ -28,6 +28,7 @@ __all__ = [
     "positive_float",
     "positive_int",
     "positive_int_list",
+    "SPECIES_NAME",
     "read_text_file",
     "species_list",
     "weight_item",
@@ -192,6 +193,10 @@ def nonnegative_float_list(text: str) -> tuple[float, ...]:
     return tuple(values)
 
 
+#: A formal species name, as the CRN reader (:mod:`dsdcrn.model.crn`) accepts it.
+SPECIES_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def species_list(text: str) -> tuple[str, ...]:
     """Comma-separated formal species names (``Op,Om``); ``none`` for no species.
 
@@ -200,7 +205,7 @@ def species_list(text: str) -> tuple[str, ...]:
     if text.strip().lower() == "none":
         return ()
     names = tuple(dict.fromkeys(v.strip() for v in text.split(",") if v.strip()))
-    bad = [n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
+    bad = [n for n in names if not SPECIES_NAME.fullmatch(n)]
     if not names or bad:
         raise argparse.ArgumentTypeError(
             f"must be comma-separated species names or 'none', got {text!r}"

@@ -145,13 +145,16 @@ def reporters(
     system: DomainSystem,
     outputs: Iterable[str] | None = None,
     concentration_nM: float = REPORTER_NM,
-    strict: bool = True,
+    strict: bool | None = None,
 ) -> list[Reporter]:
     """One :func:`reporter` per species in ``outputs`` (None: :func:`default_outputs`),
     dyes in :data:`DYES` order; none when ``concentration_nM`` is 0.  ``strict`` False
-    skips a species that has no reporter (the mix protocol then says why)."""
+    skips a species that has no reporter (the mix protocol then says why); None (the
+    default): strict for species asked for, lenient for the default read-outs."""
     if concentration_nM == 0:
         return []
+    if strict is None:
+        strict = outputs is not None
     species = default_outputs(system) if outputs is None else list(outputs)
     out = []
     for i, s in enumerate(dict.fromkeys(species)):

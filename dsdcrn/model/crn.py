@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsdcrn.errors import CRNParseError
+from dsdcrn.validate import SPECIES_NAME as NAME
 from dsdcrn.validate import read_text_file
 
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_TERM = re.compile(r"\s*(\d*)\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+_TERM = re.compile(rf"\s*(\d*)\s*({NAME.pattern})\s*$")
 _NUMBER = r"[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?"
 _UNITS_NM = {"M": 1e9, "mM": 1e6, "uM": 1e3, "µM": 1e3, "nM": 1.0, "pM": 1e-3}
 

@@ -445,7 +445,7 @@ def mix_protocol(
     opts = options or MixOptions()
     if not system.complexes:
         raise DsdcrnError("the system has no complexes to mix")
-    reps = reporters(system, outputs, opts.reporter_nM)
+    reps = reporters(system, outputs, opts.reporter_nM, strict=True)
     plan = _plan(system, reps, opts)
     water, buffer, need = _top_up(plan, opts)
     if water.volume_uL < 0:

@@ -97,13 +97,15 @@ class Folder:
         ``mix.csv`` (dye-labelled oligos of their own)."""
         out: dict[str, list[str]] = {}
         seen: set[tuple[str, ...]] = set()
-        named = {r["complex"]: r["strands"].split(" + ") for r in self.mix}
+        reps = {
+            r["complex"]: r["strands"].split(" + ") for r in self.mix if r["role"] == "reporter"
+        }
         for name, kernel, _ in self.complexes():
             strands = self.parsed(kernel)
             for i, strand in enumerate(strands, start=1):
                 key = tuple(t for t, _ in strand)
-                if named.get(name, [""])[0].startswith("rep_"):
-                    out[named[name][i - 1]] = list(key)
+                if name in reps:
+                    out[reps[name][i - 1]] = list(key)
                 elif key not in seen:
                     seen.add(key)
                     out[name if len(strands) == 1 else f"{name}_s{i}"] = list(key)
