@@ -63,7 +63,7 @@ from dsdcrn.model.crn import CRN
 from dsdcrn.model.domains import DomainSystem
 from dsdcrn.neural.network import NeuralCRN, rails
 from dsdcrn.neural.protocol import Step
-from dsdcrn.options import UNIT_NM, CheckOptions, RealiseOptions
+from dsdcrn.options import FUEL_NM, UNIT_NM, CheckOptions, RealiseOptions
 from dsdcrn.stages import enumerate_and_verify
 
 __all__ = [
@@ -245,7 +245,10 @@ def compile_network(
         first = order_reactants(formal)
         plan_opts = plan_options or opts
         plan = _merged_plan(formal, realised_phases, scheme, unit_nM, plan_opts, first)
-    system = compile_crn(formal, scheme, domain_nt=plan, first=first)
+    # one pot: its gates fire all the time, so they start at the ceiling and realisation
+    # lowers only what it must (a buffer before its join)
+    fuel_nM = opts.max_fuel_nM if set(realised_phases) == {"all"} else FUEL_NM
+    system = compile_crn(formal, scheme, fuel_nM=fuel_nM, domain_nt=plan, first=first)
     checks = CheckOptions(
         methods=("crn-bisimulation",), modular=True, jobs=jobs, module_copies=True
     )
@@ -885,13 +888,16 @@ DSD_MODELS = ("nagipogu-reif", "kang-kim", "kang-kim-relu")
 #: The Kang-Kim models at the DNA level (overridable): rail cancellation and token
 #: routing at k = 1, not 100 (a signal meets the others and decays at similar formal
 #: rates, which one toehold per species can serve; measured: AND-corners still learnt
-#: to 98-100% in two epochs), every unimolecular reaction catalysed
+#: to 98-100% in two epochs), the σ′ reactions at kappa = 1, not 5 (kappa sets only how
+#: fast σ′ settles: D* = κH²/(κ(H² + h)); at 5 its 2H gates could not be realised beside
+#: the slow training reactions: measured), every unimolecular reaction catalysed
 #: (:func:`dsdcrn.neural.network.catalysed`).
-KK_DSD = {"k_rail": 1.0, "k_route": 1.0, "catalysed": True}
+KK_DSD = {"k_rail": 1.0, "k_route": 1.0, "kappa": 1.0, "catalysed": True}
 #: Realisation bounds of the Kang-Kim circuits: join gates down to 10 nM (a catalysed
 #: decay's join and buffer span the ratio between the decays and the slow training
-#: reactions, 200x); the toehold plan keeps its headroom within the default bounds
-#: (planned within these, the plan was not realisable: measured).
+#: reactions, 200x), the toehold plan made within them too (within the default bounds
+#: it shortened EA's and VA's toeholds to 4 nt, which held tau at 2673 s and the k = 1
+#: joins at 23-24 nM: measured).
 KK_REALISE = RealiseOptions(min_fuel_nM=10.0, max_total_uM=1000.0)
 
 
@@ -971,15 +977,14 @@ def train_side_by_side(
         raise DsdcrnError(f"--replenish must be >= 0 samples, got {replenish}")
     if epochs < 1:
         raise DsdcrnError(f"--epochs must be >= 1, got {epochs}")
-    plan_options = None
     if model.startswith("kang-kim"):
         overrides = {**KK_DSD, **overrides}
         if options is None:
-            options, plan_options = KK_REALISE, RealiseOptions()
+            options = KK_REALISE
     t = task if isinstance(task, Task) else load_task(task, seed=seed, n_train=n_train)
     formal, _ = make_model(t, model, seed=seed, **overrides)
     dsd, _ = make_model(t, model, seed=seed, max_seconds=max_seconds, **overrides)
-    how = dict(options=options, jobs=jobs, plan_options=plan_options)
+    how = dict(options=options, jobs=jobs)
     if cache:
         folder = None if cache is True else cache
         compiled, _ = compile_cached(dsd.network_, scheme, folder=folder, **how)
