@@ -181,6 +181,7 @@ def _train_dsd(args, overrides: dict) -> None:
         stock_fold=args.stock_fold,
         replenish=args.replenish,
         leak_per_s=args.leak,
+        unit_nM=args.unit_nM,
         max_seconds=args.max_seconds,
         progress=None if args.quiet else stderr_progress,
         **overrides,
@@ -344,6 +345,12 @@ def _add_dsd_arguments(t: argparse.ArgumentParser) -> None:
         metavar="K",
         help="--level dsd: first-order leak of every gate, /s (default 0; 1e-6 is the "
         "literature's, see dsdcrn.kinetics.leaks)",
+    )
+    t.add_argument(
+        "--unit-nM",
+        type=positive_float,
+        metavar="C",
+        help="--level dsd: nM per formal unit of concentration (default 10; kang-kim 2.5)",
     )
     t.add_argument(
         "--volume-uL",

@@ -232,6 +232,8 @@ def order_reactants(formal: CRN) -> dict[int, str]:
     ``Pm + X ->``: the slow one takes X first.  On a tie, the reactant whose own slowest
     reaction is nearest goes first (``EA + W ->`` at k = 1 takes W first when EA has a
     reaction at k = 0.005 to come: EA's toehold can then open that one's gate).
+    Finally a species that opens a slow gate opens all of its gates
+    (:func:`_slow_openers_first`).
     """
     first_of: dict[str, list[float]] = {}
     last_of: dict[str, list[float]] = {}
@@ -267,6 +269,35 @@ def order_reactants(formal: CRN) -> dict[int, str]:
         first_of.setdefault(x, []).append(r.rate)
         last_of.setdefault(y, []).append(r.rate)
         out[i] = x
+    return _slow_openers_first(formal, out)
+
+
+#: A join gate is *slow* when its formal rate constant is at most this fraction of the
+#: circuit's fastest (:func:`_slow_openers_first`).
+SLOW_GATE = 0.1
+
+
+def _slow_openers_first(formal: CRN, first: dict[int, str]) -> dict[int, str]:
+    """``first`` with every species that opens a slow join gate (:data:`SLOW_GATE`) also
+    first in each of its other gates whose partner opens none.
+
+    Such a species gets a short toehold (it must open its slow gate with the join
+    within the fuel bounds).  First, that toehold sets how fast each of its gates
+    opens, and a slow opening keeps the join gate high.  Second, it would slow the
+    gate's second step against its buffer's return, so the gate would deliver more per
+    nM of join and the join would have to drop.  Measured on the Kang-Kim 2-2-1 one-pot
+    circuit: EA's decay gate at 21 nM was used up within a sample, and DNA-level
+    training ran away; with this rule every k = 1 join is at least 134 nM.
+    """
+    rx = formal.reactions
+    top = max((r.rate for r in rx), default=0.0)
+    openers = {x for i, x in first.items() if rx[i - 1].rate <= SLOW_GATE * top}
+    out = dict(first)
+    for i, x in first.items():
+        a, b = rx[i - 1].reactants
+        other = b if x == a else a
+        if other in openers and x not in openers:
+            out[i] = other
     return out
 
 

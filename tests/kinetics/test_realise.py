@@ -251,3 +251,25 @@ def test_a_scheme_file_is_calibrated_from_its_own_module(tmp_path):
     path.write_text(text.replace('NAME = "soloveichik2010"', 'NAME = "myscheme"'))
     plan = plan_toeholds(parse_crn(MIXED), str(path), 10.0)
     assert plan == plan_toeholds(parse_crn(MIXED), "soloveichik2010", 10.0) != {}
+
+
+def test_a_species_that_opens_a_slow_gate_opens_all_of_its_gates():
+    """Kang-Kim 2-2-1 in one pot: EA and VA open slow (k = 0.005) training gates, so
+    their toeholds are short, and they open their fast gates too (EA's decay, the
+    back-propagation products, VA's decays) instead of finishing them, but for the
+    private catalysts that open a slow gate of their own.  (Finishing them, EA's decay
+    gate sat at 21 nM and was used up within a sample: tests/neural/test_dsd.py.)"""
+    from dsdcrn.model.crn import CRN
+    from dsdcrn.neural import kang_kim
+    from dsdcrn.neural.network import catalysed
+
+    net = catalysed(kang_kim.build((2, 2, 1), k_rail=1.0, k_route=1.0, kappa=1.0))
+    formal = CRN(reactions=[r for r in net.reactions if r.rate > 0], initial={}, name="kk")
+    first = order_reactants(formal)
+    for x in ("EA1", "VA1_1", "VA1_2"):
+        gates = {i: r for i, r in enumerate(formal.reactions, 1) if x in r.reactants}
+        fast = [i for i, r in gates.items() if r.rate == 1.0 and len(set(r.reactants)) == 2]
+        slow = [i for i, r in gates.items() if r.rate < 0.01]
+        assert fast and slow
+        assert all(first[i] == x for i in fast)
+        assert all(first[i] == x or first[i].startswith("Kcat") for i in slow)

@@ -136,6 +136,7 @@ def test_train_level_dsd_writes_both_runs_side_by_side(tmp_path, capsys):
             ["--model", "kang-kim", "--volume-uL", "50", "--stock-fold", "1"],
             "must be a finite number > 1",
         ),
+        (["--model", "kang-kim", "--unit-nM", "0"], "--unit-nM"),
     ],
 )
 def test_train_level_dsd_refuses_what_it_cannot_run(tmp_path, extra, words):
@@ -331,45 +332,20 @@ def test_volumes_dilute_the_tube_and_the_protocol_file_reproduces_them(compiled)
         small.partial_fit(np.array([0.8]), np.array([1.6]))
 
 
-def kang_kim_dsd_models():
-    """The formal and DNA-level 2-2-1 Kang-Kim models on and-corners (its 20-sample
-    subset), as ``dsdcrn train and-corners --model kang-kim --level dsd --n-train 20``
-    makes them."""
-    from dsdcrn.neural.dsd import KK_DSD
-    from dsdcrn.neural.experiment import make_model
-    from dsdcrn.neural.tasks import load_task
-
-    task = load_task("and-corners", seed=0, n_train=20)
-    formal, _ = make_model(task, "kang-kim", seed=0, **KK_DSD)
-    dsd, _ = make_model(task, "kang-kim", seed=0, **KK_DSD)
-    return task, formal, dsd
-
-
 @pytest.mark.slow
-def test_kang_kim_one_pot_circuit_realises_with_its_join_gates_high():
-    """One pot: every gate fires all the time, so the fast joins must be high.  Measured
-    with kappa 5 and the toehold plan made within the default bounds: tau 2673 s, the
-    k = 1 joins at 23-24 nM (the first sample used them up); now tau 1008 s, most
-    k = 1 joins at 128-300 nM, and the first sample of the subset runs: its largest
-    step (the output bias) goes the formal way but 1.6x as far (measured 0.0026 against
-    0.0016: EA's decay gate, r52, at 21 nM, is largely used up).  (The full task's first
-    sample uses r52's join up: README, Kang-Kim at the DNA level.)"""
-    from dsdcrn.neural.dsd import KK_REALISE
+def test_kang_kim_learns_and_at_the_dna_level():
+    """Issue 13's acceptance: Kang-Kim in one pot learns AND at the DNA level to a test
+    accuracy of at least 95% (and-corners, two epochs; seed 2 is held out: the README's
+    figures are seeds 0 and 1).  Every k = 1 join gate is realised at 100 nM or more
+    (with EA and VA finishing their fast gates, EA's decay gate was at 21 nM and used
+    up within a sample: the DNA circuit did not learn)."""
+    from dsdcrn.neural.dsd import KK_UNIT_NM, train_side_by_side
 
-    task, formal, dsd = kang_kim_dsd_models()
-    compiled = compile_network(dsd.network_, options=KK_REALISE)
-    real = compiled.realisations["all"]
-    assert real.max_error < 0.01 and real.tau_s < 1500.0
+    res = train_side_by_side("and-corners", "kang-kim", seed=2, epochs=2)
+    real = res.network.realisations["all"]
+    assert res.network.unit_nM == KK_UNIT_NM and real.max_error < 0.01
     fast = [c for r in real.rates if r.requested == 1.0
             for n, c in r.knobs_nM.items() if n.endswith("_join")]  # fmt: skip
-    assert np.median(fast) >= 100.0
-    use_dsd(dsd, compiled, replenish=1)
-    x, y = task.X_train[0], task.targets(task.y_train)[:1][0]
-    before = formal.parameters()
-    formal.partial_fit(x, y)
-    dsd.partial_fit(x, y)
-    step = {p: formal.parameters()[p] - v for p, v in before.items()}
-    big = max(step, key=lambda p: abs(step[p]))
-    assert abs(step[big]) > 1e-3
-    ratio = (dsd.parameters()[big] - before[big]) / step[big]
-    assert 1.0 < ratio < 2.0
+    assert min(fast) >= 100.0
+    assert res.test_dsd >= 0.95
+    assert res.samples_per_load[0] > 1.0  # one load of fuel carries a sample
