@@ -220,12 +220,9 @@ def compile_network(
     options: RealiseOptions | None = None,
     jobs: int = 2,
     progress: bool = False,
-    plan_options: RealiseOptions | None = None,
 ) -> CompiledNetwork:
-    """Compile, enumerate (modularly), verify and realise ``network`` phase by phase.
-
-    ``plan_options`` (default ``options``): the bounds the toehold plan keeps its
-    headroom within; realisation may then use ``options``' wider ones.
+    """Compile, enumerate (modularly), verify and realise ``network`` phase by phase;
+    the toehold plan and realisation keep within ``options``' bounds.
 
     Raises :class:`DsdcrnError` (one line) when the scheme cannot compile the network
     (e.g. trimolecular reactions), verification does not prove it correct, or a phase's
@@ -243,8 +240,7 @@ def compile_network(
     first, plan = {}, {}
     if "toehold" in (knobs_of(load_scheme(scheme)) or {}):
         first = order_reactants(formal)
-        plan_opts = plan_options or opts
-        plan = _merged_plan(formal, realised_phases, scheme, unit_nM, plan_opts, first)
+        plan = _merged_plan(formal, realised_phases, scheme, unit_nM, opts, first)
     # one pot: its gates fire all the time, so they start at the ceiling and realisation
     # lowers only what it must (a buffer before its join)
     fuel_nM = opts.max_fuel_nM if set(realised_phases) == {"all"} else FUEL_NM
@@ -306,7 +302,6 @@ def compile_cached(
     unit_nM: float = UNIT_NM,
     options: RealiseOptions | None = None,
     jobs: int = 2,
-    plan_options: RealiseOptions | None = None,
     folder: Path | str | None = None,
 ) -> tuple[CompiledNetwork, bool]:
     """:func:`compile_network`, kept between runs in ``folder`` (default
@@ -319,7 +314,7 @@ def compile_cached(
     key = hashlib.sha256(
         "\0".join(
             [network.to_text(unit_nM), repr(network.initial), scheme, repr(unit_nM),
-             repr(options), repr(plan_options), _source_digest()]
+             repr(options), _source_digest()]
         ).encode()
     ).hexdigest()[:32]  # fmt: skip
     path = Path(folder or cache_dir()) / f"compiled-{key}.pickle"
@@ -331,7 +326,7 @@ def compile_cached(
             return out, True
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             pass
-    out = compile_network(network, scheme, unit_nM, options, jobs, plan_options=plan_options)
+    out = compile_network(network, scheme, unit_nM, options, jobs)
     try:
         write_atomic(path, pickle.dumps(out))
     except OSError:
