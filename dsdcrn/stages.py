@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from dsdcrn.enumerate.peppercorn import Enumerated, enumerate_system
+from dsdcrn.enumerate.shapes import DomainRates
 from dsdcrn.executors import executor_for
 from dsdcrn.model.crn import CRN
 from dsdcrn.model.domains import DomainSystem
@@ -43,12 +44,17 @@ def enumerate_checked(
     opts: CheckOptions,
     progress: bool = False,
     on_progress: Progress | None = None,
+    rates: DomainRates | None = None,
 ):
     """Enumerate ``system`` whole or modularly; returns (Enumerated, ModularEnumeration | None).
 
-    ``progress`` logs; ``on_progress`` (:mod:`dsdcrn.progress`) follows the modular jobs."""
+    ``progress`` logs; ``on_progress`` (:mod:`dsdcrn.progress`) follows the modular jobs;
+    ``rates`` resets detailed rate constants by domain before condensation (e.g.
+    :class:`dsdcrn.kinetics.sequence_rates.OpeningRates`)."""
     if not opts.modular:
-        e = enumerate_system(system, opts.enumeration, progress=progress, keep_detailed=True)
+        e = enumerate_system(
+            system, opts.enumeration, progress=progress, detailed_rates=rates, keep_detailed=True
+        )
         return e, None
     from dsdcrn.enumerate.modular import enumerate_modular
 
@@ -62,6 +68,7 @@ def enumerate_checked(
         lump=opts.lump_variants,
         progress=progress,
         on_progress=on_progress,
+        rates=rates,
     )
     return mod.enumerated, mod
 

@@ -138,6 +138,8 @@ def cmd_train(args) -> None:
     if args.level == "dsd":
         _train_dsd(args, overrides)
         return
+    if args.rates != "domain":
+        raise DsdcrnError("--rates sequence needs --level dsd (a formal CRN has no sequences)")
     res = train_task(
         args.task,
         args.model,
@@ -182,12 +184,16 @@ def _train_dsd(args, overrides: dict) -> None:
         replenish=args.replenish,
         leak_per_s=args.leak,
         unit_nM=args.unit_nM,
+        rates=args.rates,
+        design_seed=args.design_seed,
         max_seconds=args.max_seconds,
         progress=None if args.quiet else stderr_progress,
         **overrides,
     )
     print(f"{res.model} on {res.task}, formal CRN and DSD circuit ({res.scheme}):")
     print(res.compiled)
+    if res.sequence is not None:
+        print(f"rates from sequence design {res.sequence['design_seed']}: {res.sequence}")
     print(res.table())
     print(
         f"test {res.metric}: formal {res.test_formal:.4g}, DSD {res.test_dsd:.4g}; "
@@ -365,6 +371,21 @@ def _add_dsd_arguments(t: argparse.ArgumentParser) -> None:
         default=100.0,
         metavar="F",
         help="--level dsd with --volume-uL: stocks at F x the working concentrations",
+    )
+    t.add_argument(
+        "--rates",
+        choices=("domain", "sequence"),
+        default="domain",
+        help="--level dsd: domain: Peppercorn's length-only rates; sequence: the rates of a "
+        "sequence design of the circuit (its toeholds' in-context ΔG), at the concentrations "
+        "realised for domain-level rates",
+    )
+    t.add_argument(
+        "--design-seed",
+        type=nonnegative_int,
+        default=0,
+        metavar="N",
+        help="--level dsd --rates sequence: seed of the sequence design",
     )
     t.add_argument(
         "--no-cache",

@@ -68,7 +68,12 @@ from dsdcrn.enumerate.gates import (
 )
 from dsdcrn.enumerate.jobs import JobRunner
 from dsdcrn.enumerate.peppercorn import Enumerated, EnumerationOptions, _classify, _split
-from dsdcrn.enumerate.shapes import ModuleResult, ShapeEnumerator, canonical_complex
+from dsdcrn.enumerate.shapes import (
+    DomainRates,
+    ModuleResult,
+    ShapeEnumerator,
+    canonical_complex,
+)
 from dsdcrn.enumerate.variants import SignalVariants, released_strands, variant_groups
 from dsdcrn.errors import EnumerationLimitError
 from dsdcrn.model.crn import Reaction
@@ -222,6 +227,7 @@ class ModularEnumerator:
         progress: bool = False,
         max_passes: int = 10,
         on_progress: Progress | None = None,
+        rates: DomainRates | None = None,
     ) -> None:
         self.system, self.opts = system, opts
         self.lump_wanted = copies and lump
@@ -242,6 +248,7 @@ class ModularEnumerator:
             cache=cache,
             jobs=jobs,
             progress=progress,
+            rates=rates,
         )
         self.pairs = PairChecker(self.runner, opts, lengths, progress)
         self.extras: list[Extra] = []
@@ -470,6 +477,7 @@ def enumerate_modular(
     progress: bool = False,
     max_passes: int = 10,
     on_progress: Progress | None = None,
+    rates: DomainRates | None = None,
 ) -> ModularEnumeration:
     """Enumerate ``system`` module by module (see the module docstring).
 
@@ -497,6 +505,10 @@ def enumerate_modular(
     progress : report progress (INFO records of this module's logger).
     max_passes : passes of new history variants before giving up.
     on_progress : called with ("modular enumeration", jobs done, jobs) per batch of jobs.
+    rates : a detailed-rate hook keyed by domain
+        (:class:`~dsdcrn.enumerate.shapes.DomainRates`, e.g. sequence-derived toehold
+        opening rates) every module is condensed with; the species and reactions are
+        those without it, only rate constants change.
     """
     run = ModularEnumerator(
         system,
@@ -509,5 +521,6 @@ def enumerate_modular(
         progress=progress,
         max_passes=max_passes,
         on_progress=on_progress,
+        rates=rates,
     )
     return run.run()

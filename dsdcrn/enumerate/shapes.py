@@ -4,6 +4,10 @@ A module's input complexes, listed in a fixed order, with every domain renamed
 ``c1, c2, ...`` in order of first appearance, and the domains' lengths, form its
 *shape*.  Peppercorn's result depends on structure and lengths only, so a module of a
 known shape is the cached result renamed back (:class:`ShapeEnumerator`).
+
+With sequence-dependent rates (a :class:`DomainRates` hook, e.g.
+:class:`dsdcrn.kinetics.sequence_rates.OpeningRates`) a shape also carries the
+energies of its domains, so two modules share a result only when their energies agree.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from dsdcrn.enumerate.jobs import JobRunner
 from dsdcrn.enumerate.peppercorn import EnumerationOptions, _peppercorn, _split
@@ -21,6 +25,7 @@ from dsdcrn.model.domains import base, to_kernel
 from dsdcrn.options import MODULAR_JOBS
 
 __all__ = [
+    "DomainRates",
     "InputComplex",
     "ModuleResult",
     "ShapeEnumerator",
@@ -38,6 +43,19 @@ log = logging.getLogger(__name__)
 
 # (name, strands, structure) of one complex: a module input or a state's member
 InputComplex = tuple[str, list[list[str]], list[str]]
+
+
+class DomainRates(Protocol):
+    """A detailed-rate hook keyed by domain: called with Peppercorn's ``Enumerator``
+    before condensation (it may reset rate constants, never reactions); ``toehold_dG``
+    holds its per-domain energies (kcal/mol) and ``renamed`` the same hook for renamed
+    domains, restricted to those of ``mapping`` (old name -> new name)."""
+
+    toehold_dG: Any
+
+    def __call__(self, enumerator: Any) -> None: ...
+
+    def renamed(self, mapping: dict[str, str]) -> DomainRates: ...
 
 
 # --------------------------------------------------------------------------- complexes
@@ -114,11 +132,14 @@ def rename_domains(strands: Iterable[Iterable[str]], mapping: dict[str, str]) ->
 
 
 # --------------------------------------------------------------------------- shapes
-def shape_key(cxs: list[InputComplex], lengths: dict[str, int]) -> tuple[Any, dict[str, str]]:
+def shape_key(
+    cxs: list[InputComplex], lengths: dict[str, int], rates: DomainRates | None = None
+) -> tuple[Any, dict[str, str]]:
     """(key, domain map actual -> canonical) of a list of (name, strands, structure).
 
     The key is the complexes' kernels with domains renamed ``c1, c2, ...`` in order of
-    first appearance, and those domains' lengths (nt).
+    first appearance, and those domains' lengths (nt); with ``rates``, also the energies
+    of the hook renamed to the canonical domains (:meth:`DomainRates.renamed`).
     """
     dmap: dict[str, str] = {}
     kernels = []
@@ -128,19 +149,22 @@ def shape_key(cxs: list[InputComplex], lengths: dict[str, int]) -> tuple[Any, di
                 dmap.setdefault(base(d), f"c{len(dmap) + 1}")
         kernels.append(to_kernel(rename_domains(strands, dmap), st))
     key = (tuple(kernels), tuple(lengths[d] for d in dmap))
+    if rates is not None:
+        key += (tuple(sorted(rates.renamed(dmap).toehold_dG.items())),)
     return key, dmap
 
 
 def shape_pil(key) -> str:
     """The PIL text of a shape: its lengths (nt) and complexes ``n1, n2, ...`` at 1 nM."""
-    kernels, lengths = key
+    kernels, lengths = key[:2]
     lines = [f"length c{i} = {n}" for i, n in enumerate(lengths, start=1)]
     lines += [f"n{k} = {kern} @initial 1 nM" for k, kern in enumerate(kernels, start=1)]
     return "\n".join(lines) + "\n"
 
 
-def enumerate_shape(key, opts: EnumerationOptions) -> dict:
-    """Worker body: Peppercorn on one shape, in a process of its own or a pool worker.
+def enumerate_shape(key, opts: EnumerationOptions, rates: DomainRates | None = None) -> dict:
+    """Worker body: Peppercorn on one shape, in a process of its own or a pool worker,
+    with ``rates`` (the shape's :class:`DomainRates` hook, in canonical domains).
 
     Returns Peppercorn's raw result with ``seconds`` (s of enumeration) added.
     """
@@ -148,7 +172,7 @@ def enumerate_shape(key, opts: EnumerationOptions) -> dict:
 
     clear_memory()
     t0 = time.perf_counter()
-    raw = _peppercorn(shape_pil(key), opts)
+    raw = _peppercorn(shape_pil(key), opts, rates)
     raw["seconds"] = time.perf_counter() - t0
     return raw
 
@@ -248,7 +272,8 @@ class ShapeEnumerator:
 
     ``shapes`` counts the shapes enumerated, ``hits`` the modules answered from the
     cache (or from a shape queued with them), ``seconds`` Peppercorn's time (s) summed
-    over the shapes.
+    over the shapes.  ``rates``: a :class:`DomainRates` hook (actual domain names)
+    every shape is condensed with.
     """
 
     def __init__(
@@ -261,9 +286,10 @@ class ShapeEnumerator:
         cache: bool = True,
         jobs: int = MODULAR_JOBS,
         progress: bool = False,
+        rates: DomainRates | None = None,
     ) -> None:
         self.runner, self.opts, self.lengths, self.source = runner, opts, lengths, source
-        self.cache, self.jobs, self.progress = cache, jobs, progress
+        self.cache, self.jobs, self.progress, self.rates = cache, jobs, progress, rates
         self.known: dict[Any, dict] = {}
         self.shapes, self.hits, self.seconds = 0, 0, 0.0
 
@@ -291,16 +317,19 @@ class ShapeEnumerator:
         """Each module's result (given as its input complexes), in actual names."""
         keyed = []
         for cxs in modules:
-            key, dmap = shape_key(cxs, self.lengths)
+            key, dmap = shape_key(cxs, self.lengths, self.rates)
             keyed.append((key, dmap, [c[0] for c in cxs]))
         todo = self._to_enumerate([key for key, _, _ in keyed])
         if todo and self.progress:
             log.info(f"  enumerating {len(todo)} module shapes on {self.jobs} processes ...")
-        first = {}
-        for key, _, names in keyed:
+        first, hook = {}, {}
+        for key, dmap, names in keyed:
             first.setdefault(key, names)
+            if self.rates is not None and key not in hook:
+                hook[key] = self.rates.renamed(dmap)
         labels = [f"the module of {', '.join(first[key][:4])}" for key in todo]
-        raws = self.runner.map(enumerate_shape, [(key, self.opts) for key in todo], labels)
+        args = [(key, self.opts, hook.get(key)) for key in todo]
+        raws = self.runner.map(enumerate_shape, args, labels)
         fresh = {}
         for key, raw in zip(todo, raws, strict=True):
             self._check_limit(raw)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dsdcrn.design.equilibrium import rt
@@ -36,11 +36,12 @@ from dsdcrn.design.toehold_energy import (
     toehold_context_energies,
 )
 from dsdcrn.design.vienna import vienna_dna_model
-from dsdcrn.enumerate.peppercorn import Enumerated, enumerate_system, recondense
+from dsdcrn.enumerate.peppercorn import Enumerated, recondense
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.model.crn import Reaction
 from dsdcrn.model.design import DesignProblem, SequenceDesign
 from dsdcrn.model.domains import DomainSystem, base
+from dsdcrn.options import CheckOptions
 
 __all__ = [
     "DEFAULT_K_ON_PER_M_S",
@@ -197,6 +198,13 @@ class OpeningRates:
             )
             rxn.rate_constant = (bimolecular_binding_rate(length) * math.exp(dG / RT), "/s")
 
+    def renamed(self, mapping: Mapping[str, str]) -> OpeningRates:
+        """The hook for domains renamed by ``mapping`` (old -> new), keeping only the
+        toeholds it names: what one module shape of a modular enumeration is condensed
+        with (:class:`dsdcrn.enumerate.shapes.DomainRates`)."""
+        dG = {mapping[d]: g for d, g in self.toehold_dG.items() if d in mapping}
+        return OpeningRates(dG, self.temperature_C)
+
 
 def _same_structure(a: Enumerated, b: Enumerated) -> bool:
     kernels = {n: s.kernel for n, s in a.species.items()}
@@ -212,6 +220,7 @@ def sequence_rates(
     toehold_dG: Mapping[str, float] | None = None,
     temperature_C: float | None = None,
     salt_M: float | None = None,
+    checks: CheckOptions | None = None,
 ) -> list[Reaction]:
     """The condensed reactions of ``enumerated`` with sequence-derived rate constants.
 
@@ -219,7 +228,9 @@ def sequence_rates(
     (toehold opening rates from :func:`toehold_energies`, module doc), so species and
     reactions are identical to ``enumerated``'s and only the rates change: from the kept
     detailed network when there is one (:func:`dsdcrn.enumerate.peppercorn.recondense`,
-    a few seconds), else by enumerating the same system again.
+    a few seconds), else by enumerating the same system again as ``checks`` say it was
+    enumerated (:func:`dsdcrn.stages.enumerate_checked`; module by module with
+    ``checks.modular``, each module condensed with its own toeholds' energies).
 
     Parameters
     ----------
@@ -232,6 +243,9 @@ def sequence_rates(
         toeholds missing from it keep the length-only energy.
     temperature_C, salt_M : float or None
         °C and M Na+ of the energies and of RT; None: the design's (25 °C).
+    checks : CheckOptions or None
+        How ``enumerated`` was enumerated, when it kept no detailed network (None: the
+        whole system at once).
 
     Returns
     -------
@@ -250,7 +264,10 @@ def sequence_rates(
     if enumerated.detailed:
         again = recondense(enumerated, hook)
     else:
-        again = enumerate_system(enumerated.system, enumerated.options, detailed_rates=hook)
+        from dsdcrn.stages import enumerate_checked
+
+        how = replace(checks or CheckOptions(), enumeration=enumerated.options)
+        again, _ = enumerate_checked(enumerated.system, how, rates=hook)
     if not _same_structure(enumerated, again):
         raise DsdcrnError(
             "the sequence-rate enumeration differs from the domain-level one; "

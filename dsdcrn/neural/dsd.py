@@ -296,6 +296,36 @@ def cache_dir() -> Path:
     return Path(base) / "dsdcrn"
 
 
+def _compile_key(network: NeuralCRN, scheme: str, unit_nM: float, options) -> str:
+    return "\0".join(
+        [network.to_text(unit_nM), repr(network.initial), scheme, repr(unit_nM),
+         repr(options), _source_digest()]
+    )  # fmt: skip
+
+
+def pickle_cached(key: str, make, folder: Path | str | None = None) -> tuple[Any, bool]:
+    """``make()``, kept in ``folder`` (default :func:`cache_dir`) under the SHA-256 of
+    ``key``; returns the object and whether it came from the cache.  A file is written
+    whole (temporary file, then rename), an unreadable one is made again and a
+    read-only cache only costs the next run its work."""
+    import pickle
+
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    path = Path(folder or cache_dir()) / f"compiled-{digest}.pickle"
+    if path.is_file():
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh), True
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass
+    out = make()
+    try:
+        write_atomic(path, pickle.dumps(out))
+    except OSError:
+        pass
+    return out, False
+
+
 def compile_cached(
     network: NeuralCRN,
     scheme: str = "soloveichik2010",
@@ -304,34 +334,37 @@ def compile_cached(
     jobs: int = 2,
     folder: Path | str | None = None,
 ) -> tuple[CompiledNetwork, bool]:
-    """:func:`compile_network`, kept between runs in ``folder`` (default
-    :func:`cache_dir`), keyed by the network's text, the arguments and dsdcrn's source
-    (:func:`_source_digest`); returns the circuit and whether it came from the cache.
-    A file is written whole (temporary file, then rename) and an unreadable one is
-    compiled again."""
-    import pickle
+    """:func:`compile_network`, kept between runs (:func:`pickle_cached`), keyed by the
+    network's text, the arguments and dsdcrn's source (:func:`_source_digest`);
+    returns the circuit and whether it came from the cache."""
+    key = _compile_key(network, scheme, unit_nM, options)
+    out, hit = pickle_cached(
+        key, lambda: compile_network(network, scheme, unit_nM, options, jobs), folder
+    )
+    out.network = network
+    return out, hit
 
-    key = hashlib.sha256(
-        "\0".join(
-            [network.to_text(unit_nM), repr(network.initial), scheme, repr(unit_nM),
-             repr(options), _source_digest()]
-        ).encode()
-    ).hexdigest()[:32]  # fmt: skip
-    path = Path(folder or cache_dir()) / f"compiled-{key}.pickle"
-    if path.is_file():
-        try:
-            with path.open("rb") as fh:
-                out = pickle.load(fh)
-            out.network = network
-            return out, True
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            pass
-    out = compile_network(network, scheme, unit_nM, options, jobs)
-    try:
-        write_atomic(path, pickle.dumps(out))
-    except OSError:
-        pass  # a read-only cache only costs the next run its compile
-    return out, False
+
+def sequence_cached(
+    network: NeuralCRN,
+    compiled: CompiledNetwork,
+    design_seed: int,
+    scheme: str,
+    options: RealiseOptions | None,
+    jobs: int = 2,
+    folder: Path | str | None = None,
+) -> tuple[tuple[CompiledNetwork, Any], bool]:
+    """:func:`dsdcrn.neural.sequence_level.sequence_circuit` of ``compiled`` (the
+    :func:`compile_cached` circuit of ``network``), kept between runs like it."""
+    from dsdcrn.neural.sequence_level import SEQUENCE_DESIGN, sequence_circuit
+
+    key = _compile_key(network, scheme, compiled.unit_nM, options)
+    key += f"\0sequence design {design_seed}\0{SEQUENCE_DESIGN!r}"
+    (out, rates), hit = pickle_cached(
+        key, lambda: sequence_circuit(compiled, design_seed, jobs=jobs), folder
+    )
+    out.network = network
+    return (out, rates), hit
 
 
 def _active(e: Enumerated, modules: dict[str, frozenset[int]], numbers: list[int]) -> list:
@@ -782,6 +815,8 @@ class SideBySide:
     samples_per_load: tuple[float, str] = (float("nan"), "")
     protocol: list[dict] = field(default_factory=list)  # the DSD run's lab actions
     network: CompiledNetwork | None = field(default=None, repr=False)
+    rates: str = "domain"  # the DSD circuit's: "domain" or "sequence"
+    sequence: dict[str, Any] | None = None  # SequenceRates.summary() with "sequence"
 
     @property
     def test_formal(self) -> float:
@@ -823,6 +858,8 @@ class SideBySide:
             "first_fuel_below_half": self.samples_per_load[1],
             "lowest_fuels": self.lowest_fuels,
             "compiled": self.compiled,
+            "rates": self.rates,
+            "sequence_rates": self.sequence,
             "curve": self.curve,
             "samples": self.rows,
         }
@@ -956,6 +993,8 @@ def train_side_by_side(
     volume_uL: float | None = None,
     stock_fold: float = 100.0,
     unit_nM: float | None = None,
+    rates: str = "domain",
+    design_seed: int = 0,
     **overrides: Any,
 ) -> SideBySide:
     """Train ``model`` on ``task`` as a formal CRN and as its DSD circuit, sample by
@@ -970,20 +1009,15 @@ def train_side_by_side(
     :func:`compile_cached`); ``volume_uL``: model the tube, each step's additions one
     premix from stocks at ``stock_fold`` x (:meth:`DSDMachine._add_premix`; None: no
     volumes); ``unit_nM``: nM per formal unit (None: :data:`KK_UNIT_NM` for the
-    Kang-Kim models, else :data:`dsdcrn.options.UNIT_NM`).  Other keyword arguments
-    override the model's per-task defaults.
+    Kang-Kim models, else :data:`dsdcrn.options.UNIT_NM`); ``rates``: "domain"
+    (Peppercorn's, length only) or "sequence" (those of a sequence design of the
+    circuit, seed ``design_seed``: :mod:`dsdcrn.neural.sequence_level`).  Other keyword
+    arguments override the model's per-task defaults.
     """
     from dsdcrn.neural.experiment import make_model
     from dsdcrn.neural.tasks import Task, load_task
 
-    if model not in DSD_MODELS:
-        raise DsdcrnError(f"--level dsd runs the models {', '.join(DSD_MODELS)}, not {model}")
-    if replenish < 0:
-        raise DsdcrnError(f"--replenish must be >= 0 samples, got {replenish}")
-    if epochs < 1:
-        raise DsdcrnError(f"--epochs must be >= 1, got {epochs}")
-    if unit_nM is not None and not unit_nM > 0:
-        raise DsdcrnError(f"--unit-nM must be > 0 nM, got {unit_nM!r}")
+    _check_arguments(model, replenish, epochs, rates, unit_nM)
     if model.startswith("kang-kim"):
         overrides = {**KK_DSD, **overrides}
         options, unit_nM = options or KK_REALISE, unit_nM or KK_UNIT_NM
@@ -991,11 +1025,7 @@ def train_side_by_side(
     formal, _ = make_model(t, model, seed=seed, **overrides)
     dsd, _ = make_model(t, model, seed=seed, max_seconds=max_seconds, **overrides)
     how = dict(unit_nM=unit_nM or UNIT_NM, options=options, jobs=jobs)
-    if cache:
-        folder = None if cache is True else cache
-        compiled, _ = compile_cached(dsd.network_, scheme, folder=folder, **how)
-    else:
-        compiled = compile_network(dsd.network_, scheme, **how)
+    compiled, seq = _circuit(dsd.network_, scheme, how, cache, rates, design_seed, progress)
     use_dsd(dsd, compiled, replenish=replenish, max_seconds=max_seconds, leak_per_s=leak_per_s,
             volume_uL=volume_uL, stock_fold=stock_fold)  # fmt: skip
     theta0 = formal.parameters()
@@ -1017,4 +1047,44 @@ def train_side_by_side(
         per_load,
         log,
         compiled,
+        rates,
+        seq.summary() if seq is not None else None,
     )
+
+
+def _check_arguments(model: str, replenish: int, epochs: int, rates: str, unit_nM) -> None:
+    """One-line errors for what :func:`train_side_by_side` cannot run."""
+    if model not in DSD_MODELS:
+        raise DsdcrnError(f"--level dsd runs the models {', '.join(DSD_MODELS)}, not {model}")
+    if replenish < 0:
+        raise DsdcrnError(f"--replenish must be >= 0 samples, got {replenish}")
+    if epochs < 1:
+        raise DsdcrnError(f"--epochs must be >= 1, got {epochs}")
+    if rates not in ("domain", "sequence"):
+        raise DsdcrnError(f"--rates must be domain or sequence, got {rates!r}")
+    if unit_nM is not None and not unit_nM > 0:
+        raise DsdcrnError(f"--unit-nM must be > 0 nM, got {unit_nM!r}")
+
+
+def _circuit(network, scheme: str, how: dict, cache, rates: str, design_seed: int, progress):
+    """The compiled circuit of :func:`train_side_by_side`, at domain-level or sequence
+    rates, and how the sequences moved its rates (None at domain level)."""
+    folder = None if cache is True else cache or None
+    if cache:
+        compiled, _ = compile_cached(network, scheme, folder=folder, **how)
+    else:
+        compiled = compile_network(network, scheme, **how)
+    if rates == "domain":
+        return compiled, None
+    if progress:
+        progress(f"designing sequences (seed {design_seed}) and condensing at their rates ...")
+    if cache:
+        args = (network, compiled, design_seed, scheme, how["options"], how["jobs"], folder)
+        (out, seq), _ = sequence_cached(*args)
+    else:
+        from dsdcrn.neural.sequence_level import sequence_circuit
+
+        out, seq = sequence_circuit(compiled, design_seed, jobs=how["jobs"])
+    if progress:
+        progress(seq.text())
+    return out, seq

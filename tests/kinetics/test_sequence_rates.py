@@ -237,3 +237,35 @@ def test_a_sequence_prediction_past_its_budget_is_a_note_not_a_failure(unimolecu
     f2, k2 = simulate_kinetics(crn, enumerated, inter, late, design=design)
     assert k2.sequence is None and f2.max_rel_error == f.max_rel_error
     assert any(n.startswith("no sequence-level prediction: simulation exceeded") for n in k2.notes)
+
+
+def test_modular_sequence_rates_match_the_whole_system_module_by_module():
+    """Two modules of one shape share their enumeration at the domain level; with
+    toeholds of different energies each is condensed with its own, and the rates are
+    those of condensing the whole system's detailed network again."""
+    from dsdcrn.options import CheckOptions
+    from dsdcrn.stages import enumerate_checked
+
+    system = compile_crn(parse_crn("A + B -> C\nD + E -> F\nC -> D"), "soloveichik2010")
+    checks = CheckOptions(modular=True, jobs=1, module_copies=True)
+    modular, mod = enumerate_checked(system, checks)
+    assert mod.cache_hits >= 1  # the two joins are one shape at the domain level
+    whole = enumerate_system(system, keep_detailed=True)
+    toeholds = sorted(t for t, d in system.domains.items() if d.kind == "toehold")
+    # a seeded spread of about +-1 kcal/mol around Peppercorn's -8.3
+    dG = {t: -8.3 + ((7 * i) % 11 - 5) / 5 for i, t in enumerate(toeholds)}
+    assert len(set(dG.values())) > 5
+    by_module = sequence_rates(modular, None, toehold_dG=dG, checks=checks)
+    by_whole = sequence_rates(whole, None, toehold_dG=dG)
+    ref = {(r.reactants, r.products): r.rate for r in by_whole}
+    assert len(by_module) == len(ref)
+    changed = 0
+    for new, old in zip(by_module, modular.reactions, strict=True):
+        assert new.rate == pytest.approx(ref[(new.reactants, new.products)], rel=1e-9)
+        changed += not math.isclose(new.rate, old.rate, rel_tol=1e-6)
+    assert changed >= len(by_module) // 2
+    # both joins' first steps differ now, though their shape is one
+    first = {r.reactants: r.rate for r in by_module if r.products[1:] == ("r1_buffer",)}
+    first |= {r.reactants: r.rate for r in by_module if r.products == ("i9", "r2_buffer")}
+    assert len(first) == 2
+    assert first[("A", "r1_join")] != pytest.approx(first[("D", "r2_join")], rel=1e-3)

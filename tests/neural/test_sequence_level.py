@@ -1,0 +1,68 @@
+"""A neural CRN's DSD circuit at the rates its designed sequences deliver
+(dsdcrn.neural.sequence_level, ``train --level dsd --rates sequence``)."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from dsdcrn.compile.translate import compile_crn
+from dsdcrn.kinetics.sequence_rates import peppercorn_helix_dG
+from dsdcrn.model.crn import parse_crn
+from dsdcrn.neural.dsd import CompiledNetwork
+from dsdcrn.neural.sequence_level import SEQUENCE_DESIGN, sequence_circuit
+from dsdcrn.options import CheckOptions
+from dsdcrn.stages import enumerate_checked
+
+
+@pytest.fixture(scope="module")
+def small():
+    """Two joins of one shape and a unimolecular gate, enumerated module by module as
+    :func:`dsdcrn.neural.dsd.compile_network` does, one fuel at a realised 123 nM."""
+    crn = parse_crn("A + B -> C\nD + E -> F\nC -> D")
+    system = compile_crn(crn, "soloveichik2010")
+    e, _ = enumerate_checked(system, CheckOptions(modular=True, jobs=1, module_copies=True))
+    e.species["r1_join"].concentration_nM = 123.0
+    return CompiledNetwork(None, crn, system, e, {}, {}, {})
+
+
+def test_sequence_rates_move_only_the_rates_by_the_designed_toeholds(small):
+    fast = replace(SEQUENCE_DESIGN, max_seconds=60.0)  # a bound on the repair phase
+    before = [r.rate for r in small.enumerated.reactions]
+    out, rates = sequence_circuit(small, design_seed=3, options=fast, jobs=1)
+    e, new = small.enumerated, out.enumerated
+    # same species, reactions and concentrations: only rate constants change
+    assert [(r.reactants, r.products) for r in new.reactions] == [
+        (r.reactants, r.products) for r in e.reactions
+    ]
+    assert new.species["r1_join"].concentration_nM == 123.0
+    assert [r.rate for r in e.reactions] == before  # the input is left as it was
+    pairs = zip(new.reactions, e.reactions, strict=True)
+    assert rates.ratio == pytest.approx([a.rate / b.rate for a, b in pairs])
+    # every toehold got its own in-context energy, spread around Peppercorn's
+    toeholds = {t for t, d in small.system.domains.items() if d.kind == "toehold"}
+    assert set(rates.toehold_dG) == toeholds
+    six = [g for t, g in rates.toehold_dG.items() if small.system.domains[t].length == 6]
+    assert len(set(six)) > len(six) // 2 and all(abs(g - peppercorn_helix_dG(6)) < 3 for g in six)
+    assert sum(not math.isclose(x, 1.0, rel_tol=1e-6) for x in rates.ratio) >= len(rates.ratio) // 2
+    s = rates.summary()
+    assert s["toeholds"] == len(toeholds) and s["toehold_dG_sd"] > 0
+    assert "kcal/mol" in rates.text()
+    # seeded: the same design seed gives the same rates, another seed others
+    again = sequence_circuit(small, design_seed=3, options=fast, jobs=1)[1]
+    other = sequence_circuit(small, design_seed=4, options=fast, jobs=1)[1]
+    assert again.ratio == rates.ratio and other.ratio != rates.ratio
+
+
+def test_rates_sequence_needs_level_dsd(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "dsdcrn", "train", "line", "--model", "nagipogu-reif",
+         "--rates", "sequence", "-q"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "--rates sequence needs --level dsd" in r.stderr and list(tmp_path.iterdir()) == []
