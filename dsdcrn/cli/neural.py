@@ -139,7 +139,7 @@ def cmd_train(args) -> None:
         _train_dsd(args, overrides)
         return
     if args.rates != "domain":
-        raise DsdcrnError("--rates sequence needs --level dsd (a formal CRN has no sequences)")
+        raise DsdcrnError(f"--rates {args.rates} needs --level dsd (a formal CRN has no sequences)")
     res = train_task(
         args.task,
         args.model,
@@ -374,18 +374,19 @@ def _add_dsd_arguments(t: argparse.ArgumentParser) -> None:
     )
     t.add_argument(
         "--rates",
-        choices=("domain", "sequence"),
+        choices=("domain", "sequence", "sequence-realised"),
         default="domain",
         help="--level dsd: domain: Peppercorn's length-only rates; sequence: the rates of a "
         "sequence design of the circuit (its toeholds' in-context ΔG), at the concentrations "
-        "realised for domain-level rates",
+        "realised for domain-level rates; sequence-realised: the same rates, the "
+        "concentrations realised again for them",
     )
     t.add_argument(
         "--design-seed",
         type=nonnegative_int,
         default=0,
         metavar="N",
-        help="--level dsd --rates sequence: seed of the sequence design",
+        help="--level dsd --rates sequence[-realised]: seed of the sequence design",
     )
     t.add_argument(
         "--no-cache",

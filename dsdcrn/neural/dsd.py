@@ -257,23 +257,34 @@ def compile_network(
     e, inter = checked.enumerated, checked.verification.full_interpretation
     t1 = time.perf_counter()
     out = CompiledNetwork(network, formal, system, e, inter, numbers, groups, unit_nM=unit_nM)
+    realise_phases(out, e, opts, plan)
+    out.seconds = {"compile and verify": t1 - t0, "realise": time.perf_counter() - t1}
+    return out
+
+
+def realise_phases(
+    out: CompiledNetwork, e: Enumerated, opts: RealiseOptions, plan: dict[str, int]
+) -> None:
+    """Realise ``out``'s phases on ``e``'s rate constants (one realisation per group of
+    :func:`phase_groups`, in order): sets ``out.realisations`` and ``out.enumerated``
+    (``e`` with the realised concentrations).  ``plan``: the toehold plan (nt), for the
+    report."""
     modules = species_modules(e)
     realised = e
-    for phase, nums in realised_phases.items():
+    for phase in dict.fromkeys(out.groups.values()):
+        nums = out.numbers[phase]
         active = _active(e, modules, nums)
         # only the species this phase's gates touch: a gate state of another phase would
         # be a closed class of its own in the held-fraction chain
         touched = {x for r in active for x in r.reactants + r.products}
-        here = {n: v for n, v in inter.items() if n in touched}
-        sub = _sub_crn(formal, nums, phase)
+        here = {n: v for n, v in out.interpretation.items() if n in touched}
+        sub = _sub_crn(out.formal, nums, phase)
         real = realise_rates(
-            sub, _restricted(realised, active), here, unit_nM, opts, plan, numbers=nums
+            sub, _restricted(realised, active), here, out.unit_nM, opts, plan, numbers=nums
         )
         out.realisations[phase] = real
         realised = real.apply(realised)
     out.enumerated = realised
-    out.seconds = {"compile and verify": t1 - t0, "realise": time.perf_counter() - t1}
-    return out
 
 
 def _source_digest() -> str:
@@ -355,7 +366,8 @@ def sequence_cached(
     folder: Path | str | None = None,
 ) -> tuple[tuple[CompiledNetwork, Any], bool]:
     """:func:`dsdcrn.neural.sequence_level.sequence_circuit` of ``compiled`` (the
-    :func:`compile_cached` circuit of ``network``), kept between runs like it."""
+    :func:`compile_cached` circuit of ``network`` with realisation ``options``), kept
+    between runs like it."""
     from dsdcrn.neural.sequence_level import SEQUENCE_DESIGN, sequence_circuit
 
     key = _compile_key(network, scheme, compiled.unit_nM, options)
@@ -1010,9 +1022,10 @@ def train_side_by_side(
     premix from stocks at ``stock_fold`` x (:meth:`DSDMachine._add_premix`; None: no
     volumes); ``unit_nM``: nM per formal unit (None: :data:`KK_UNIT_NM` for the
     Kang-Kim models, else :data:`dsdcrn.options.UNIT_NM`); ``rates``: "domain"
-    (Peppercorn's, length only) or "sequence" (those of a sequence design of the
-    circuit, seed ``design_seed``: :mod:`dsdcrn.neural.sequence_level`).  Other keyword
-    arguments override the model's per-task defaults.
+    (Peppercorn's, length only), "sequence" (those of a sequence design of the
+    circuit, seed ``design_seed``: :mod:`dsdcrn.neural.sequence_level`) or
+    "sequence-realised" (the same, realised again for them).  Other keyword arguments
+    override the model's per-task defaults.
     """
     from dsdcrn.neural.experiment import make_model
     from dsdcrn.neural.tasks import Task, load_task
@@ -1052,6 +1065,12 @@ def train_side_by_side(
     )
 
 
+#: ``train --level dsd --rates``: Peppercorn's length-only rate constants; those of a
+#: sequence design at the concentrations realised for the former; the same rate
+#: constants with the concentrations realised again for them.
+RATES = ("domain", "sequence", "sequence-realised")
+
+
 def _check_arguments(model: str, replenish: int, epochs: int, rates: str, unit_nM) -> None:
     """One-line errors for what :func:`train_side_by_side` cannot run."""
     if model not in DSD_MODELS:
@@ -1060,8 +1079,8 @@ def _check_arguments(model: str, replenish: int, epochs: int, rates: str, unit_n
         raise DsdcrnError(f"--replenish must be >= 0 samples, got {replenish}")
     if epochs < 1:
         raise DsdcrnError(f"--epochs must be >= 1, got {epochs}")
-    if rates not in ("domain", "sequence"):
-        raise DsdcrnError(f"--rates must be domain or sequence, got {rates!r}")
+    if rates not in RATES:
+        raise DsdcrnError(f"--rates must be one of {', '.join(RATES)}, got {rates!r}")
     if unit_nM is not None and not unit_nM > 0:
         raise DsdcrnError(f"--unit-nM must be > 0 nM, got {unit_nM!r}")
 
@@ -1078,13 +1097,17 @@ def _circuit(network, scheme: str, how: dict, cache, rates: str, design_seed: in
         return compiled, None
     if progress:
         progress(f"designing sequences (seed {design_seed}) and condensing at their rates ...")
-    if cache:
-        args = (network, compiled, design_seed, scheme, how["options"], how["jobs"], folder)
-        (out, seq), _ = sequence_cached(*args)
-    else:
-        from dsdcrn.neural.sequence_level import sequence_circuit
+    from dsdcrn.neural.sequence_level import realised_again, sequence_circuit
 
+    if cache:
+        args = (network, compiled, design_seed, scheme, how["options"], how["jobs"])
+        (out, seq), _ = sequence_cached(*args, folder=folder)
+    else:
         out, seq = sequence_circuit(compiled, design_seed, jobs=how["jobs"])
+    if rates == "sequence-realised":
+        if progress:
+            progress("realising the rates again for the sequences' rate constants ...")
+        out, seq = realised_again(out, seq, how["options"] or RealiseOptions())
     if progress:
         progress(seq.text())
     return out, seq

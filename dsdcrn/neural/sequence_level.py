@@ -13,8 +13,11 @@ exp(ΔG/RT).  :func:`sequence_circuit` asks the seeds' noise-robustness question
 3. condense every module again with those energies
    (:func:`dsdcrn.kinetics.sequence_rates.sequence_rates`, module by module): the same
    species and reactions, other rate constants;
-4. keep the realised concentrations: the lab mixes the gates at the concentrations
-   realisation chose for the domain-level rates, and the sequences then deliver theirs.
+4. keep the realised concentrations (the lab mixes the gates at the concentrations
+   realisation chose for the domain-level rates, and the sequences then deliver
+   theirs), or, given realisation options, realise the rates again on the sequences'
+   own rate constants (a lab that knows its sequences' rates sets its concentrations
+   by them; ``train --rates sequence-realised``).
 
 Energies in kcal/mol (negative = binding), °C, concentrations in nM, rate constants in
 /nM/s and /s.
@@ -28,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from dsdcrn.options import CheckOptions, DesignOptions
+from dsdcrn.options import CheckOptions, DesignOptions, RealiseOptions
 
-__all__ = ["SEQUENCE_DESIGN", "SequenceRates", "sequence_circuit"]
+__all__ = ["SEQUENCE_DESIGN", "SequenceRates", "realised_again", "sequence_circuit"]
 
 #: Design settings of ``train --rates sequence``: the designer's own (what ``dsdcrn
 #: design`` would order) without the ensemble-defect refinement, which changes long
@@ -46,14 +49,16 @@ class SequenceRates:
     """How one sequence design moved the circuit's rates.
 
     ``toehold_dG`` (kcal/mol) per toehold; ``ratio`` per condensed reaction, its
-    sequence-derived rate constant over the domain-level one; ``seconds`` of design
-    and of condensing again.
+    sequence-derived rate constant over the domain-level one; ``seconds`` of design,
+    condensing again and realising again; ``realised``: whether the concentrations were
+    realised again for the sequences' rates.
     """
 
     design_seed: int
     toehold_dG: dict[str, float]
     ratio: list[float]
     seconds: dict[str, float]
+    realised: bool = False
 
     def summary(self) -> dict[str, Any]:
         """Spread of the toehold energies and quantiles of the rate ratios."""
@@ -68,6 +73,7 @@ class SequenceRates:
             "toehold_dG_sd": round(float(g.std()), 3),
             "rate_ratio_quantiles_0_5_50_95_100": [round(float(x), 4) for x in q],
             "reactions_changed_over_10pct": int(np.sum(np.abs(np.log(r)) > np.log(1.1))),
+            "realised_for_these_rates": self.realised,
             "seconds": self.seconds,
         }
 
@@ -80,7 +86,12 @@ class SequenceRates:
             f"{s['toehold_dG_sd']:.2f}); rate constants x{q[1]:.2f} to x{q[3]:.2f} "
             f"(5-95%, extremes x{q[0]:.3g} and x{q[4]:.3g}), "
             f"{s['reactions_changed_over_10pct']} of {len(self.ratio)} reactions moved by "
-            "more than 10%"
+            "more than 10%; concentrations "
+            + (
+                "realised again for these rates"
+                if self.realised
+                else "as realised for domain-level rates"
+            )
         )
 
 
@@ -89,13 +100,16 @@ def sequence_circuit(
     design_seed: int = 0,
     options: DesignOptions | None = None,
     jobs: int = 2,
+    realise: RealiseOptions | None = None,
 ) -> tuple[Any, SequenceRates]:
     """``compiled`` (a :class:`dsdcrn.neural.dsd.CompiledNetwork`) at the rates of a
     sequence design of its system (seed ``design_seed``, ``options``, default
-    :data:`SEQUENCE_DESIGN`), with its realised concentrations; and how the rates moved.
+    :data:`SEQUENCE_DESIGN`), with its realised concentrations, or with ``realise``
+    (realisation bounds) realised again for those rates; and how the rates moved.
 
     Raises :class:`dsdcrn.errors.DesignError` (one line) when the design's constraints
-    are infeasible for this circuit.
+    are infeasible for this circuit, :class:`dsdcrn.errors.RealisationError` when the
+    sequences' rates cannot be realised within ``realise``.
     """
     from dsdcrn.design.sequences import design_sequences
     from dsdcrn.kinetics.sequence_rates import sequence_rates, toehold_energies
@@ -110,7 +124,27 @@ def sequence_circuit(
     t1 = time.perf_counter()
     checks = CheckOptions(modular=True, jobs=jobs, module_copies=True)
     reactions = sequence_rates(e, design, toehold_dG=dG, checks=checks)
-    seconds = {"design": round(t1 - t0, 1), "condense": round(time.perf_counter() - t1, 1)}
+    t2 = time.perf_counter()
     ratio = [new.rate / old.rate for new, old in zip(reactions, e.reactions, strict=True)]
     out = replace(compiled, enumerated=replace(e, reactions=reactions))
-    return out, SequenceRates(design_seed, dG, ratio, seconds)
+    seconds = {"design": round(t1 - t0, 1), "condense": round(t2 - t1, 1)}
+    rates = SequenceRates(design_seed, dG, ratio, seconds)
+    if realise is not None:
+        return realised_again(out, rates, realise)
+    return out, rates
+
+
+def realised_again(
+    circuit: Any, rates: SequenceRates, options: RealiseOptions
+) -> tuple[Any, SequenceRates]:
+    """A :func:`sequence_circuit` result (``circuit``, ``rates``) with every phase
+    realised again, within ``options``, on its own rate constants (copies; the toehold
+    plan stays).  Raises :class:`dsdcrn.errors.RealisationError` when they cannot be."""
+    from dsdcrn.neural.dsd import realise_phases
+
+    t0 = time.perf_counter()
+    plan = {t: n for r in circuit.realisations.values() for t, n in r.toeholds_nt.items()}
+    out = replace(circuit, realisations={})
+    realise_phases(out, circuit.enumerated, options, plan)
+    seconds = rates.seconds | {"realise": round(time.perf_counter() - t0, 1)}
+    return out, replace(rates, seconds=seconds, realised=True)
