@@ -48,7 +48,8 @@ SEQUENCE_DESIGN = DesignOptions(defect_steps=0)
 class SequenceRates:
     """How one sequence design moved the circuit's rates.
 
-    ``toehold_dG`` (kcal/mol) per toehold; ``ratio`` per condensed reaction, its
+    ``toehold_dG`` (kcal/mol) per toehold and ``shift`` (kcal/mol), its difference from
+    Peppercorn's length-only energy of its length; ``ratio`` per condensed reaction, its
     sequence-derived rate constant over the domain-level one; ``seconds`` of design,
     condensing again and realising again; ``realised``: whether the concentrations were
     realised again for the sequences' rates.
@@ -56,13 +57,16 @@ class SequenceRates:
 
     design_seed: int
     toehold_dG: dict[str, float]
+    shift: dict[str, float]
     ratio: list[float]
     seconds: dict[str, float]
     realised: bool = False
 
     def summary(self) -> dict[str, Any]:
-        """Spread of the toehold energies and quantiles of the rate ratios."""
+        """Range of the toehold energies, spread of their shifts from the length-only
+        energies (kcal/mol) and quantiles of the rate ratios."""
         g = np.array(list(self.toehold_dG.values()))
+        d = np.array(list(self.shift.values()))
         r = np.array(self.ratio)
         q = np.quantile(r, [0.0, 0.05, 0.5, 0.95, 1.0])
         return {
@@ -70,7 +74,9 @@ class SequenceRates:
             "toeholds": len(g),
             "toehold_dG_min": round(float(g.min()), 3),
             "toehold_dG_max": round(float(g.max()), 3),
-            "toehold_dG_sd": round(float(g.std()), 3),
+            "shift_from_length_only_min": round(float(d.min()), 3),
+            "shift_from_length_only_max": round(float(d.max()), 3),
+            "shift_from_length_only_sd": round(float(d.std()), 3),
             "rate_ratio_quantiles_0_5_50_95_100": [round(float(x), 4) for x in q],
             "reactions_changed_over_10pct": int(np.sum(np.abs(np.log(r)) > np.log(1.1))),
             "realised_for_these_rates": self.realised,
@@ -82,8 +88,10 @@ class SequenceRates:
         q = s["rate_ratio_quantiles_0_5_50_95_100"]
         return (
             f"sequence design {self.design_seed}: {s['toeholds']} toeholds, in-context ΔG "
-            f"{s['toehold_dG_min']:.2f} to {s['toehold_dG_max']:.2f} kcal/mol (sd "
-            f"{s['toehold_dG_sd']:.2f}); rate constants x{q[1]:.2f} to x{q[3]:.2f} "
+            f"{s['toehold_dG_min']:.2f} to {s['toehold_dG_max']:.2f} kcal/mol, "
+            f"{s['shift_from_length_only_min']:+.2f} to {s['shift_from_length_only_max']:+.2f} "
+            f"from the length-only energies (sd {s['shift_from_length_only_sd']:.2f}); rate "
+            f"constants x{q[1]:.2f} to x{q[3]:.2f} "
             f"(5-95%, extremes x{q[0]:.3g} and x{q[4]:.3g}), "
             f"{s['reactions_changed_over_10pct']} of {len(self.ratio)} reactions moved by "
             "more than 10%; concentrations "
@@ -112,7 +120,11 @@ def sequence_circuit(
     sequences' rates cannot be realised within ``realise``.
     """
     from dsdcrn.design.sequences import design_sequences
-    from dsdcrn.kinetics.sequence_rates import sequence_rates, toehold_energies
+    from dsdcrn.kinetics.sequence_rates import (
+        peppercorn_helix_dG,
+        sequence_rates,
+        toehold_energies,
+    )
     from dsdcrn.pipeline import design_inputs
 
     t0 = time.perf_counter()
@@ -128,7 +140,8 @@ def sequence_circuit(
     ratio = [new.rate / old.rate for new, old in zip(reactions, e.reactions, strict=True)]
     out = replace(compiled, enumerated=replace(e, reactions=reactions))
     seconds = {"design": round(t1 - t0, 1), "condense": round(t2 - t1, 1)}
-    rates = SequenceRates(design_seed, dG, ratio, seconds)
+    shift = {t: g - peppercorn_helix_dG(compiled.system.domains[t].length) for t, g in dG.items()}
+    rates = SequenceRates(design_seed, dG, shift, ratio, seconds)
     if realise is not None:
         return realised_again(out, rates, realise)
     return out, rates

@@ -50,7 +50,10 @@ def test_sequence_rates_move_only_the_rates_by_the_designed_toeholds(small):
     assert len(set(six)) > len(six) // 2 and all(abs(g - peppercorn_helix_dG(6)) < 3 for g in six)
     assert sum(not math.isclose(x, 1.0, rel_tol=1e-6) for x in rates.ratio) >= len(rates.ratio) // 2
     s = rates.summary()
-    assert s["toeholds"] == len(toeholds) and s["toehold_dG_sd"] > 0
+    assert s["toeholds"] == len(toeholds) and s["shift_from_length_only_sd"] > 0
+    for t, g in rates.toehold_dG.items():  # Peppercorn's length-only energy, by hand
+        n = small.system.domains[t].length
+        assert rates.shift[t] == pytest.approx(g - (n * -1.7 + 1.9))
     assert "kcal/mol" in rates.text()
     # seeded: the same design seed gives the same rates, another seed others
     again = sequence_circuit(small, design_seed=3, options=fast, jobs=1)[1]
