@@ -193,7 +193,9 @@ def _train_dsd(args, overrides: dict) -> None:
     print(f"{res.model} on {res.task}, formal CRN and DSD circuit ({res.scheme}):")
     print(res.compiled)
     if res.sequence is not None:
-        print(f"rates from sequence design {res.sequence['design_seed']}: {res.sequence}")
+        from dsdcrn.neural.sequence_level import summary_text
+
+        print(summary_text(res.sequence))
     print(res.table())
     print(
         f"test {res.metric}: formal {res.test_formal:.4g}, DSD {res.test_dsd:.4g}; "

@@ -827,8 +827,8 @@ class SideBySide:
     samples_per_load: tuple[float, str] = (float("nan"), "")
     protocol: list[dict] = field(default_factory=list)  # the DSD run's lab actions
     network: CompiledNetwork | None = field(default=None, repr=False)
-    rates: str = "domain"  # the DSD circuit's: "domain" or "sequence"
-    sequence: dict[str, Any] | None = None  # SequenceRates.summary() with "sequence"
+    rates: str = "domain"  # the DSD circuit's rate constants, one of RATES
+    sequence: dict[str, Any] | None = None  # SequenceRates.summary() unless "domain"
 
     @property
     def test_formal(self) -> float:

@@ -33,14 +33,20 @@ import numpy as np
 
 from dsdcrn.options import CheckOptions, DesignOptions, RealiseOptions
 
-__all__ = ["SEQUENCE_DESIGN", "SequenceRates", "realised_again", "sequence_circuit"]
+__all__ = [
+    "SEQUENCE_DESIGN",
+    "SequenceRates",
+    "realised_again",
+    "sequence_circuit",
+    "summary_text",
+]
 
 #: Design settings of ``train --rates sequence``: the designer's own (what ``dsdcrn
 #: design`` would order) without the ensemble-defect refinement, which changes long
 #: domains, not toeholds: the toeholds and the flanking bases their energies are
 #: pinned with are fixed before it (measured on two small circuits, two seeds each: it
 #: moved at most 2 of 12 toeholds' in-context energies, by at most 0.23 kcal/mol, at
-#: 1.3-1.8x the time).
+#: 1.2-1.8x the time).
 SEQUENCE_DESIGN = DesignOptions(defect_steps=0)
 
 
@@ -78,29 +84,30 @@ class SequenceRates:
             "shift_from_length_only_max": round(float(d.max()), 3),
             "shift_from_length_only_sd": round(float(d.std()), 3),
             "rate_ratio_quantiles_0_5_50_95_100": [round(float(x), 4) for x in q],
+            "reactions": len(r),
             "reactions_changed_over_10pct": int(np.sum(np.abs(np.log(r)) > np.log(1.1))),
             "realised_for_these_rates": self.realised,
             "seconds": self.seconds,
         }
 
     def text(self) -> str:
-        s = self.summary()
-        q = s["rate_ratio_quantiles_0_5_50_95_100"]
-        return (
-            f"sequence design {self.design_seed}: {s['toeholds']} toeholds, in-context ΔG "
-            f"{s['toehold_dG_min']:.2f} to {s['toehold_dG_max']:.2f} kcal/mol, "
-            f"{s['shift_from_length_only_min']:+.2f} to {s['shift_from_length_only_max']:+.2f} "
-            f"from the length-only energies (sd {s['shift_from_length_only_sd']:.2f}); rate "
-            f"constants x{q[1]:.2f} to x{q[3]:.2f} "
-            f"(5-95%, extremes x{q[0]:.3g} and x{q[4]:.3g}), "
-            f"{s['reactions_changed_over_10pct']} of {len(self.ratio)} reactions moved by "
-            "more than 10%; concentrations "
-            + (
-                "realised again for these rates"
-                if self.realised
-                else "as realised for domain-level rates"
-            )
-        )
+        return summary_text(self.summary())
+
+
+def summary_text(s: dict[str, Any]) -> str:
+    """One line of :meth:`SequenceRates.summary` for people."""
+    q = s["rate_ratio_quantiles_0_5_50_95_100"]
+    again = s["realised_for_these_rates"]
+    how = "realised again for these rates" if again else "as realised for domain-level rates"
+    return (
+        f"sequence design {s['design_seed']}: {s['toeholds']} toeholds, in-context ΔG "
+        f"{s['toehold_dG_min']:.2f} to {s['toehold_dG_max']:.2f} kcal/mol, "
+        f"{s['shift_from_length_only_min']:+.2f} to {s['shift_from_length_only_max']:+.2f} "
+        f"from the length-only energies (sd {s['shift_from_length_only_sd']:.2f}); rate "
+        f"constants x{q[1]:.2f} to x{q[3]:.2f} (5-95%, extremes x{q[0]:.3g} and "
+        f"x{q[4]:.3g}), {s['reactions_changed_over_10pct']} of {s['reactions']} reactions "
+        f"moved by more than 10%; concentrations {how}"
+    )
 
 
 def sequence_circuit(
