@@ -169,6 +169,7 @@ def _train_dsd(args, overrides: dict) -> None:
         raise DsdcrnError("--protocol does not apply to --level dsd (the model's own protocol)")
     if args.rate_noise or args.conc_noise:
         raise DsdcrnError("--rate-noise and --conc-noise do not apply to --level dsd")
+    options = _realise_bounds(args)
     if args.output:
         check_output_folder(args.output, args.force)
     res = train_side_by_side(
@@ -184,6 +185,7 @@ def _train_dsd(args, overrides: dict) -> None:
         replenish=args.replenish,
         leak_per_s=args.leak,
         unit_nM=args.unit_nM,
+        options=options,
         rates=args.rates,
         design_seed=args.design_seed,
         max_seconds=args.max_seconds,
@@ -209,6 +211,30 @@ def _train_dsd(args, overrides: dict) -> None:
             f"wrote {out}/ (samples.csv, samples.png, protocol.csv, protocol.md, result.json)",
             file=sys.stderr,
         )
+
+
+def _realise_bounds(args):
+    """The realisation bounds of ``train --level dsd``: the model's own (None) unless
+    ``--min-fuel-nM``, ``--max-fuel-nM`` or ``--max-total-uM`` is given."""
+    from dataclasses import replace
+
+    from dsdcrn.neural.dsd import KK_REALISE
+    from dsdcrn.options import RealiseOptions
+
+    given = {
+        k: getattr(args, k)
+        for k in ("min_fuel_nM", "max_fuel_nM", "max_total_uM")
+        if getattr(args, k, None) is not None
+    }
+    if not given:
+        return None
+    base = KK_REALISE if args.model.startswith("kang-kim") else RealiseOptions()
+    out = replace(base, **given)
+    if out.min_fuel_nM > out.max_fuel_nM:
+        raise DsdcrnError(
+            f"--min-fuel-nM {out.min_fuel_nM:g} is above --max-fuel-nM {out.max_fuel_nM:g}"
+        )
+    return out
 
 
 def cmd_noise(args) -> None:
@@ -373,6 +399,25 @@ def _add_dsd_arguments(t: argparse.ArgumentParser) -> None:
         default=100.0,
         metavar="F",
         help="--level dsd with --volume-uL: stocks at F x the working concentrations",
+    )
+    t.add_argument(
+        "--min-fuel-nM",
+        type=positive_float,
+        metavar="C",
+        help="--level dsd: smallest gate or buffer concentration realisation may choose, nM "
+        "(default 50; kang-kim 10)",
+    )
+    t.add_argument(
+        "--max-fuel-nM",
+        type=positive_float,
+        metavar="C",
+        help="--level dsd: largest concentration of one fuel complex, nM (default 2000)",
+    )
+    t.add_argument(
+        "--max-total-uM",
+        type=positive_float,
+        metavar="C",
+        help="--level dsd: largest total fuel concentration, µM (default 500; kang-kim 1000)",
     )
     t.add_argument(
         "--rates",

@@ -137,6 +137,7 @@ def test_train_level_dsd_writes_both_runs_side_by_side(tmp_path, capsys):
             "must be a finite number > 1",
         ),
         (["--model", "kang-kim", "--unit-nM", "0"], "--unit-nM"),
+        (["--model", "nagipogu-reif", "--min-fuel-nM", "3000"], "is above --max-fuel-nM 2000"),
     ],
 )
 def test_train_level_dsd_refuses_what_it_cannot_run(tmp_path, extra, words):
@@ -349,3 +350,23 @@ def test_kang_kim_learns_and_at_the_dna_level():
     assert min(fast) >= 100.0
     assert res.test_dsd >= 0.95
     assert res.samples_per_load[0] > 1.0  # one load of fuel carries a sample
+
+
+def test_train_fuel_bounds_start_from_the_models_own():
+    """``--min-fuel-nM``/``--max-fuel-nM`` change only the bound given, on top of the
+    model's realisation bounds (Kang-Kim's joins go down to 10 nM)."""
+    from argparse import Namespace
+
+    from dsdcrn.cli.neural import _realise_bounds
+    from dsdcrn.neural.dsd import KK_REALISE
+
+    def bounds(model, lo=None, hi=None):
+        args = Namespace(model=model, min_fuel_nM=lo, max_fuel_nM=hi, max_total_uM=None)
+        return _realise_bounds(args)
+
+    assert bounds("nagipogu-reif") is None
+    kk = bounds("kang-kim", hi=5000.0)
+    assert (kk.min_fuel_nM, kk.max_fuel_nM, kk.max_total_uM) == (10.0, 5000.0, 1000.0)
+    assert KK_REALISE.max_fuel_nM == 2000.0  # the module's bounds are left as they were
+    nr = bounds("nagipogu-reif", lo=20.0)
+    assert (nr.min_fuel_nM, nr.max_fuel_nM, nr.max_total_uM) == (20.0, 2000.0, 500.0)
