@@ -17,6 +17,10 @@ UNIT_NM = 10.0  # nM per formal unit of concentration
 REPORTER_NM = 100.0
 FUEL_NM = 1000.0  # fuel (gate, helper) concentration, nM
 DURATION = 1.0  # formal time units simulated
+#: ``train --level dsd --rates``: Peppercorn's length-only rate constants; those of a
+#: sequence design at the concentrations realised for the former; the same rate
+#: constants with the concentrations realised again for them.
+DSD_RATES = ("domain", "sequence", "sequence-realised")
 VERIFY_TIMEOUT_S = 120.0  # per verification method (whole system) or all modules, s
 MODULAR_JOBS = 2  # worker processes of the modular stages when called from Python
 

@@ -16,9 +16,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from dsdcrn.errors import CRNParseError
+from dsdcrn.errors import CRNParseError, DsdcrnError
 
 __all__ = [
+    "check_fuel_bounds",
     "fraction",
     "int_at_least",
     "nonnegative_float",
@@ -228,3 +229,9 @@ def weight_item(text: str) -> str:
             f"must be METRIC=W with W a finite number >= 0, got {value!r} in {text!r}"
         ) from None
     return text
+
+
+def check_fuel_bounds(min_fuel_nM: float, max_fuel_nM: float) -> None:
+    """One line when ``--min-fuel-nM`` is above ``--max-fuel-nM`` (nM)."""
+    if min_fuel_nM > max_fuel_nM:
+        raise DsdcrnError(f"--min-fuel-nM {min_fuel_nM:g} is above --max-fuel-nM {max_fuel_nM:g}")

@@ -42,6 +42,7 @@ from dsdcrn.options import (
 )
 from dsdcrn.progress import terminal_bar
 from dsdcrn.validate import (
+    check_fuel_bounds,
     executor_spec,
     fraction,
     int_at_least,
@@ -336,10 +337,7 @@ def _kinetics_args(p: argparse.ArgumentParser) -> None:
 
 
 def _realise_options(args) -> RealiseOptions:
-    if args.min_fuel_nM > args.max_fuel_nM:
-        raise DsdcrnError(
-            f"--min-fuel-nM {args.min_fuel_nM:g} is above --max-fuel-nM {args.max_fuel_nM:g}"
-        )
+    check_fuel_bounds(args.min_fuel_nM, args.max_fuel_nM)
     lo, hi = args.toehold_nt
     if lo > hi:
         raise DsdcrnError(f"--toehold-nt: the shortest ({lo}) is above the longest ({hi})")

@@ -17,8 +17,10 @@ from dsdcrn.neural.kang_kim import UPDATES
 from dsdcrn.neural.noise import noise_sweep
 from dsdcrn.neural.tasks import TASKS
 from dsdcrn.neural.training import PROTOCOLS
+from dsdcrn.options import DSD_RATES
 from dsdcrn.validate import (
     above_one,
+    check_fuel_bounds,
     nonnegative_float,
     nonnegative_float_list,
     nonnegative_int,
@@ -230,10 +232,7 @@ def _realise_bounds(args):
         return None
     base = KK_REALISE if args.model.startswith("kang-kim") else RealiseOptions()
     out = replace(base, **given)
-    if out.min_fuel_nM > out.max_fuel_nM:
-        raise DsdcrnError(
-            f"--min-fuel-nM {out.min_fuel_nM:g} is above --max-fuel-nM {out.max_fuel_nM:g}"
-        )
+    check_fuel_bounds(out.min_fuel_nM, out.max_fuel_nM)
     return out
 
 
@@ -421,7 +420,7 @@ def _add_dsd_arguments(t: argparse.ArgumentParser) -> None:
     )
     t.add_argument(
         "--rates",
-        choices=("domain", "sequence", "sequence-realised"),
+        choices=DSD_RATES,
         default="domain",
         help="--level dsd: domain: Peppercorn's length-only rates; sequence: the rates of a "
         "sequence design of the circuit (its toeholds' in-context ΔG), at the concentrations "

@@ -63,7 +63,7 @@ from dsdcrn.model.crn import CRN
 from dsdcrn.model.domains import DomainSystem
 from dsdcrn.neural.network import NeuralCRN, rails
 from dsdcrn.neural.protocol import Step
-from dsdcrn.options import FUEL_NM, UNIT_NM, CheckOptions, RealiseOptions
+from dsdcrn.options import DSD_RATES, FUEL_NM, UNIT_NM, CheckOptions, RealiseOptions
 from dsdcrn.stages import enumerate_and_verify
 
 __all__ = [
@@ -245,10 +245,7 @@ def compile_network(
     # lowers only what it must (a buffer before its join)
     fuel_nM = opts.max_fuel_nM if set(realised_phases) == {"all"} else FUEL_NM
     system = compile_crn(formal, scheme, fuel_nM=fuel_nM, domain_nt=plan, first=first)
-    checks = CheckOptions(
-        methods=("crn-bisimulation",), modular=True, jobs=jobs, module_copies=True
-    )
-    checked = enumerate_and_verify(formal, system, checks, progress=progress)
+    checked = enumerate_and_verify(formal, system, circuit_checks(jobs), progress=progress)
     if checked.verification.verdict is not True:
         raise DsdcrnError(
             f"{network.name}: verification did not prove the {scheme} circuit correct "
@@ -260,6 +257,13 @@ def compile_network(
     realise_phases(out, e, opts, plan)
     out.seconds = {"compile and verify": t1 - t0, "realise": time.perf_counter() - t1}
     return out
+
+
+def circuit_checks(jobs: int = 2) -> CheckOptions:
+    """How a neural circuit is enumerated and verified: modular CRN bisimulation with
+    every history variant's copies, so every implementation species is interpreted (and
+    how :mod:`dsdcrn.neural.sequence_level` enumerates it again)."""
+    return CheckOptions(methods=("crn-bisimulation",), modular=True, jobs=jobs, module_copies=True)
 
 
 def realise_phases(
@@ -357,7 +361,6 @@ def compile_cached(
 
 
 def sequence_cached(
-    network: NeuralCRN,
     compiled: CompiledNetwork,
     design_seed: int,
     scheme: str,
@@ -366,10 +369,11 @@ def sequence_cached(
     folder: Path | str | None = None,
 ) -> tuple[tuple[CompiledNetwork, Any], bool]:
     """:func:`dsdcrn.neural.sequence_level.sequence_circuit` of ``compiled`` (the
-    :func:`compile_cached` circuit of ``network`` with realisation ``options``), kept
+    :func:`compile_cached` circuit of its network with realisation ``options``), kept
     between runs like it."""
     from dsdcrn.neural.sequence_level import SEQUENCE_DESIGN, sequence_circuit
 
+    network = compiled.network
     key = _compile_key(network, scheme, compiled.unit_nM, options)
     key += f"\0sequence design {design_seed}\0{SEQUENCE_DESIGN!r}"
     (out, rates), hit = pickle_cached(
@@ -827,7 +831,7 @@ class SideBySide:
     samples_per_load: tuple[float, str] = (float("nan"), "")
     protocol: list[dict] = field(default_factory=list)  # the DSD run's lab actions
     network: CompiledNetwork | None = field(default=None, repr=False)
-    rates: str = "domain"  # the DSD circuit's rate constants, one of RATES
+    rates: str = "domain"  # the DSD circuit's rate constants, one of DSD_RATES
     sequence: dict[str, Any] | None = None  # SequenceRates.summary() unless "domain"
 
     @property
@@ -1065,12 +1069,6 @@ def train_side_by_side(
     )
 
 
-#: ``train --level dsd --rates``: Peppercorn's length-only rate constants; those of a
-#: sequence design at the concentrations realised for the former; the same rate
-#: constants with the concentrations realised again for them.
-RATES = ("domain", "sequence", "sequence-realised")
-
-
 def _check_arguments(model: str, replenish: int, epochs: int, rates: str, unit_nM) -> None:
     """One-line errors for what :func:`train_side_by_side` cannot run."""
     if model not in DSD_MODELS:
@@ -1079,8 +1077,8 @@ def _check_arguments(model: str, replenish: int, epochs: int, rates: str, unit_n
         raise DsdcrnError(f"--replenish must be >= 0 samples, got {replenish}")
     if epochs < 1:
         raise DsdcrnError(f"--epochs must be >= 1, got {epochs}")
-    if rates not in RATES:
-        raise DsdcrnError(f"--rates must be one of {', '.join(RATES)}, got {rates!r}")
+    if rates not in DSD_RATES:
+        raise DsdcrnError(f"--rates must be one of {', '.join(DSD_RATES)}, got {rates!r}")
     if unit_nM is not None and not unit_nM > 0:
         raise DsdcrnError(f"--unit-nM must be > 0 nM, got {unit_nM!r}")
 
@@ -1100,7 +1098,7 @@ def _circuit(network, scheme: str, how: dict, cache, rates: str, design_seed: in
     from dsdcrn.neural.sequence_level import realised_again, sequence_circuit
 
     if cache:
-        args = (network, compiled, design_seed, scheme, how["options"], how["jobs"])
+        args = (compiled, design_seed, scheme, how["options"], how["jobs"])
         (out, seq), _ = sequence_cached(*args, folder=folder)
     else:
         out, seq = sequence_circuit(compiled, design_seed, jobs=how["jobs"])

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from dsdcrn.options import CheckOptions, DesignOptions, RealiseOptions
+from dsdcrn.options import DesignOptions, RealiseOptions
 
 __all__ = [
     "SEQUENCE_DESIGN",
@@ -132,6 +132,7 @@ def sequence_circuit(
         sequence_rates,
         toehold_energies,
     )
+    from dsdcrn.neural.dsd import circuit_checks
     from dsdcrn.pipeline import design_inputs
 
     t0 = time.perf_counter()
@@ -141,8 +142,7 @@ def sequence_circuit(
     e = compiled.enumerated
     dG = toehold_energies(design, e)
     t1 = time.perf_counter()
-    checks = CheckOptions(modular=True, jobs=jobs, module_copies=True)
-    reactions = sequence_rates(e, design, toehold_dG=dG, checks=checks)
+    reactions = sequence_rates(e, design, toehold_dG=dG, checks=circuit_checks(jobs))
     t2 = time.perf_counter()
     ratio = [new.rate / old.rate for new, old in zip(reactions, e.reactions, strict=True)]
     out = replace(compiled, enumerated=replace(e, reactions=reactions))
