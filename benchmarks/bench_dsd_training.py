@@ -8,7 +8,7 @@ per sample of each and their ratio (goal: at most 5x), and the parameter gap.  T
 formal machine integrates with LSODA and a dense Jacobian, the DSD machine (947
 species) with BDF and the sparse one.  Then the compiled circuit's cache
 (:func:`dsdcrn.neural.dsd.compile_cached`): a compile into an empty folder against a
-load from it.  Then the Kang-Kim 2-2-1 network in one pot (4,567 species) the same way.
+load from it.  Then the Kang-Kim 2-2-1 network in one pot (4,473 species) the same way.
 
     python benchmarks/bench_dsd_training.py
 """

@@ -45,6 +45,7 @@ temperatures in °C, salt in M Na+, Mg2+ in mM.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any, NamedTuple
 
@@ -85,6 +86,8 @@ from dsdcrn.design.vienna import vienna_checks, vienna_dna_model
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DesignProblem, DomainSpec, SequenceDesign
 from dsdcrn.options import DesignOptions
+
+log = logging.getLogger(__name__)
 
 #: Steps of the SSTU phase per free strand with a toehold.
 SSTU_STEPS = 3
@@ -478,6 +481,7 @@ def toeholds_and_flanks(
     targets_dG = {n: goal[len(c.sequence)] for n, c in chosen.items()}
     pins = pin_flanks(seq, lay, contexts, targets_dG, md, alphabet_codes(o.three_letter)[0])
     lay.mutable[list(pins)] = False
+    log.info("design (seed %d): %d toeholds chosen; long domains next ...", seed, len(chosen))
     return chosen, spurious_used, contexts, pins
 
 
@@ -536,6 +540,7 @@ def design_sequences(
     search, timings, ssm, hard = design_long_domains(seq, lay, *long_args, o.hard_toehold_windows)
     search["pinned_flanks"] = len(pins)  # toehold flanks fixed by phase 0
     st = SearchState(seq, lay, ssm, hard, alphabet_codes(o.three_letter)[0], rng)
+    log.info("design (seed %d): refining against the system's defects ...", seed)
     more_search, more_timings = refine_design(
         st, domains, strands, complexes, o, s.defect_steps, concentrations_nM
     )

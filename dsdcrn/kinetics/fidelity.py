@@ -29,6 +29,8 @@ constant is k / (1 + k d).
 
 from __future__ import annotations
 
+import functools
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -113,6 +115,8 @@ class Fidelity:
 
 def _stationary(reps: list[str], edges: dict[tuple[str, str], float]) -> dict[str, float]:
     """Stationary distribution of the chain on ``reps`` (closed classes weighted equally)."""
+    if len(reps) == 1:  # one closed class of one
+        return {reps[0]: 1.0}
     idx = {s: i for i, s in enumerate(reps)}
     n = len(reps)
     reach = np.eye(n, dtype=bool)
@@ -157,29 +161,33 @@ def effective_rates(
             reps.setdefault(image[0], []).append(name)
     rep_of = {s: x for x, names in reps.items() for s in names}
 
-    def image(names) -> tuple[str, ...]:
+    @functools.cache
+    def image(names: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(sorted(f for n in names if n not in fuel for f in interpretation.get(n, [])))
 
     def fuel_factor(r: Reaction) -> float:
-        return float(np.prod([fuel[n] for n in r.reactants if n in fuel]))
+        return math.prod(fuel[n] for n in r.reactants if n in fuel)
 
     steps = first_order_steps(enumerated)
     pi = _held_fractions(steps, reps, rep_of, image)
 
+    # each implementation reaction among representatives, by the formal reaction it
+    # reads as (one pass, not one per formal reaction: 256 x 11,000 on Kang-Kim 2-5-1)
+    by_image: dict[tuple, list[tuple[Reaction, list[str]]]] = {}
+    for r in enumerated.reactions:
+        movers = [n for n in r.reactants if n not in fuel]
+        if all(n in rep_of for n in movers):
+            by_image.setdefault((image(tuple(movers)), image(r.products)), []).append((r, movers))
     out = []
     for i, f in enumerate(formal.reactions, start=1):
         k_eff, paths, delay = 0.0, 0, 0.0
-        for r in enumerated.reactions:
-            movers = [n for n in r.reactants if n not in fuel]
-            if not all(n in rep_of for n in movers):
-                continue
-            if image(movers) == f.reactants and image(r.products) == f.products:
-                k = r.rate * fuel_factor(r) * float(np.prod([pi[n] for n in movers]))
-                k_eff, paths = k_eff + k, paths + 1
-                if len(f.reactants) == 1 and f.reactants[0] in f.products:
-                    x = f.reactants[0]
-                    d = _release_delay(r, x, steps, interpretation, rep_of, set(fuel))
-                    delay += k * d  # weighted by the path's share, normalised below
+        for r, movers in by_image.get((tuple(f.reactants), tuple(f.products)), ()):
+            k = r.rate * fuel_factor(r) * math.prod(pi[n] for n in movers)
+            k_eff, paths = k_eff + k, paths + 1
+            if len(f.reactants) == 1 and f.reactants[0] in f.products:
+                x = f.reactants[0]
+                d = _release_delay(r, x, steps, interpretation, rep_of, set(fuel))
+                delay += k * d  # weighted by the path's share, normalised below
         requested = f.rate / unit_nM ** max(len(f.reactants) - 1, 0)  # /nM^(n-1)/s
         if delay > 0:  # the catalyst is away for delay s after each firing
             delay /= k_eff
@@ -217,7 +225,7 @@ def first_order_steps(enumerated: Enumerated) -> dict[str, list[tuple[Reaction, 
     for r in enumerated.reactions:
         movers = [n for n in r.reactants if n not in fuel]
         if len(movers) == 1:
-            k = r.rate * float(np.prod([fuel[n] for n in r.reactants if n in fuel]))
+            k = r.rate * math.prod(fuel[n] for n in r.reactants if n in fuel)
             out.setdefault(movers[0], []).append((r, k))
     return out
 

@@ -231,7 +231,9 @@ def order_reactants(formal: CRN) -> dict[int, str]:
     about 25-fold).  E.g. a fast rail cancellation ``Pm + Pp ->`` and a slow
     ``Pm + X ->``: the slow one takes X first.  On a tie, the reactant whose own slowest
     reaction is nearest goes first (``EA + W ->`` at k = 1 takes W first when EA has a
-    reaction at k = 0.005 to come: EA's toehold can then open that one's gate).
+    reaction at k = 0.005 to come: EA's toehold can then open that one's gate); then,
+    for a fast gate, the one that opens fewer gates past :data:`OPENER_SPREAD`, and for
+    a slow gate the one that opens more slow gates already.
     Finally a species that opens a slow gate opens all of its gates
     (:func:`_slow_openers_first`).
     """
@@ -258,10 +260,22 @@ def order_reactants(formal: CRN) -> dict[int, str]:
         for x in r.reactants:
             slowest[x] = min(slowest.get(x, math.inf), r.rate)
 
-    def cost(o: tuple[str, str], k: float) -> tuple[float, float]:
+    top = max((r.rate for _, r in bimolecular), default=0.0)
+
+    def load(x: str, k: float) -> int:
+        # a fast gate goes to the species that opens fewer gates so far past
+        # OPENER_SPREAD (each join gate holds some of its opener: Kang-Kim 2-5-1's error
+        # rails opened 13 and their cancellation could not be realised), a slow one to
+        # the species that opens more slow gates (the others keep their toeholds fast)
+        if k > SLOW_GATE * top:
+            return max(len(first_of.get(x, ())) - OPENER_SPREAD, 0)
+        return -sum(1 for j in first_of.get(x, ()) if j <= SLOW_GATE * top)
+
+    def cost(o: tuple[str, str], k: float) -> tuple[float, float, int]:
         # on a tie, the reactant whose slowest reaction is nearest k goes first, so a
-        # species with slow reactions to come stays free to open their gates
-        return max(as_first(o[0], k), as_last(o[1], k)), round(math.log10(k / slowest[o[0]]), 9)
+        # species with slow reactions to come stays free to open their gates; then load
+        return (max(as_first(o[0], k), as_last(o[1], k)),
+                round(math.log10(k / slowest[o[0]]), 9), load(o[0], k))  # fmt: skip
 
     for i, r in sorted(bimolecular, key=lambda ir: -ir[1].rate):
         a, b = r.reactants
@@ -275,6 +289,10 @@ def order_reactants(formal: CRN) -> dict[int, str]:
 #: A join gate is *slow* when its formal rate constant is at most this fraction of the
 #: circuit's fastest (:func:`_slow_openers_first`).
 SLOW_GATE = 0.1
+#: On equal cost a species opens this many fast join gates before its partners open
+#: the rest (:func:`order_reactants`): a few gates hold little of it, and the small
+#: circuits (the default neuron, the oscillator) keep the gates they were designed with.
+OPENER_SPREAD = 2
 
 
 def _slow_openers_first(formal: CRN, first: dict[int, str]) -> dict[int, str]:

@@ -39,6 +39,7 @@ import hashlib
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ from dsdcrn.model.domains import DomainSystem
 from dsdcrn.neural.network import NeuralCRN, rails
 from dsdcrn.neural.protocol import Step
 from dsdcrn.options import DSD_RATES, FUEL_NM, UNIT_NM, CheckOptions, RealiseOptions
+from dsdcrn.progress import terminal_bar
 from dsdcrn.stages import enumerate_and_verify
 
 __all__ = [
@@ -112,9 +114,11 @@ class CompiledNetwork:
 
     def summary(self) -> str:
         e = self.enumerated
+        fuels = [s.concentration_nM for s in e.by_role("fuel")]
         lines = [
             f"{self.network.name} compiled with {self.system.scheme}: {len(self.formal.reactions)} "
-            f"formal reactions -> {len(e.species)} species, {len(e.reactions)} reactions"
+            f"formal reactions -> {len(e.species)} species, {len(e.reactions)} reactions; "
+            f"{len(fuels)} fuel complexes, {sum(fuels) / 1000:.0f} µM in all"
         ]
         for phase, real in self.realisations.items():
             lines.append(
@@ -219,10 +223,12 @@ def compile_network(
     unit_nM: float = UNIT_NM,
     options: RealiseOptions | None = None,
     jobs: int = 2,
-    progress: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> CompiledNetwork:
     """Compile, enumerate (modularly), verify and realise ``network`` phase by phase;
-    the toehold plan and realisation keep within ``options``' bounds.
+    the toehold plan and realisation keep within ``options``' bounds.  ``progress``
+    takes a line at each stage (and the modular jobs are logged and, on a terminal,
+    shown as bars).
 
     Raises :class:`DsdcrnError` (one line) when the scheme cannot compile the network
     (e.g. trimolecular reactions), verification does not prove it correct, or a phase's
@@ -245,7 +251,15 @@ def compile_network(
     # lowers only what it must (a buffer before its join)
     fuel_nM = opts.max_fuel_nM if set(realised_phases) == {"all"} else FUEL_NM
     system = compile_crn(formal, scheme, fuel_nM=fuel_nM, domain_nt=plan, first=first)
-    checked = enumerate_and_verify(formal, system, circuit_checks(jobs), progress=progress)
+    say = progress or (lambda _line: None)
+    say(
+        f"compiling {network.name} with {scheme}: {len(live)} formal reactions, "
+        f"{len(system.complexes)} complexes; enumerating and verifying module by module ..."
+    )
+    checked = enumerate_and_verify(
+        formal, system, circuit_checks(jobs), progress=progress is not None,
+        on_progress=terminal_bar() if progress is not None else None,
+    )  # fmt: skip
     if checked.verification.verdict is not True:
         raise DsdcrnError(
             f"{network.name}: verification did not prove the {scheme} circuit correct "
@@ -253,8 +267,12 @@ def compile_network(
         )
     e, inter = checked.enumerated, checked.verification.full_interpretation
     t1 = time.perf_counter()
+    say(
+        f"enumerated and verified in {t1 - t0:.0f} s: {len(e.species)} species, "
+        f"{len(e.reactions)} reactions; realising the rates ..."
+    )
     out = CompiledNetwork(network, formal, system, e, inter, numbers, groups, unit_nM=unit_nM)
-    realise_phases(out, e, opts, plan)
+    realise_phases(out, e, opts, plan, say)
     out.seconds = {"compile and verify": t1 - t0, "realise": time.perf_counter() - t1}
     return out
 
@@ -267,12 +285,16 @@ def circuit_checks(jobs: int = 2) -> CheckOptions:
 
 
 def realise_phases(
-    out: CompiledNetwork, e: Enumerated, opts: RealiseOptions, plan: dict[str, int]
+    out: CompiledNetwork,
+    e: Enumerated,
+    opts: RealiseOptions,
+    plan: dict[str, int],
+    progress: Callable[[str], None] | None = None,
 ) -> None:
     """Realise ``out``'s phases on ``e``'s rate constants (one realisation per group of
     :func:`phase_groups`, in order): sets ``out.realisations`` and ``out.enumerated``
     (``e`` with the realised concentrations).  ``plan``: the toehold plan (nt), for the
-    report."""
+    report; ``progress`` takes a line per phase realised."""
     modules = species_modules(e)
     realised = e
     for phase in dict.fromkeys(out.groups.values()):
@@ -288,6 +310,9 @@ def realise_phases(
         )
         out.realisations[phase] = real
         realised = real.apply(realised)
+        if progress is not None:
+            progress(f"realised {phase}: tau {real.tau_s:.4g} s, every rate within "
+                     f"{real.max_error:.2%}")  # fmt: skip
     out.enumerated = realised
 
 
@@ -348,13 +373,14 @@ def compile_cached(
     options: RealiseOptions | None = None,
     jobs: int = 2,
     folder: Path | str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[CompiledNetwork, bool]:
     """:func:`compile_network`, kept between runs (:func:`pickle_cached`), keyed by the
     network's text, the arguments and dsdcrn's source (:func:`_source_digest`);
     returns the circuit and whether it came from the cache."""
     key = _compile_key(network, scheme, unit_nM, options)
     out, hit = pickle_cached(
-        key, lambda: compile_network(network, scheme, unit_nM, options, jobs), folder
+        key, lambda: compile_network(network, scheme, unit_nM, options, jobs, progress), folder
     )
     out.network = network
     return out, hit
@@ -1088,9 +1114,11 @@ def _circuit(network, scheme: str, how: dict, cache, rates: str, design_seed: in
     rates, and how the sequences moved its rates (None at domain level)."""
     folder = None if cache is True else cache or None
     if cache:
-        compiled, _ = compile_cached(network, scheme, folder=folder, **how)
+        compiled, hit = compile_cached(network, scheme, folder=folder, progress=progress, **how)
+        if hit and progress:
+            progress(f"compiled circuit from the cache: {compiled.summary()}")
     else:
-        compiled = compile_network(network, scheme, **how)
+        compiled = compile_network(network, scheme, progress=progress, **how)
     if rates == "domain":
         return compiled, None
     if progress:

@@ -11,6 +11,7 @@ from dsdcrn.compile.translate import compile_crn, load_scheme
 from dsdcrn.enumerate.peppercorn import enumerate_system
 from dsdcrn.kinetics.fidelity import simulate_fidelity
 from dsdcrn.kinetics.realise import (
+    OPENER_SPREAD,
     RealisationError,
     order_reactants,
     plan_toeholds,
@@ -78,6 +79,24 @@ def test_join_gates_take_first_the_reactant_whose_toehold_serves_similar_rates()
     assert join.strands[-1][-1] == "a_X*"  # the exposed toehold: X binds first
     default = {c.name: c for c in compile_crn(parse_crn(text), "soloveichik2010").complexes}
     assert default["r2_join"].strands[-1][-1] == "a_Pm*"
+
+
+def test_fast_gates_spread_over_openers_and_slow_ones_gather():
+    """A species in many fast joins (error rails) opens a few and lets its partners
+    open the rest: a join gate holds some of its opener, and Kang-Kim 2-5-1's error
+    rails, opening 13 gates, could not be cancelled fast enough.  A slow join goes to
+    the species that already opens slow ones (here, on equal cost, A over H2), which
+    keeps H2's toehold fast."""
+    text = (
+        "Em + Ep -> [k = 1]\n"
+        + "".join(f"Ep + P{i} -> Ep + S{i} [k = 1]\n" for i in range(1, 9))
+        + "Wa + A -> Wa [k = 1]\nWb + H1 -> Wb + H1 + O [k = 1]\n"
+        "Wc + H2 -> Wc + H2 + O [k = 1]\n"
+        "A + H1 -> A + H1 + T1 [k = 0.005]\nA + H2 -> A + H2 + T2 [k = 0.005]\n"
+    )
+    first = order_reactants(parse_crn(text))
+    assert sum(first[i] == "Ep" for i in range(2, 10)) == OPENER_SPREAD + 1  # of 8
+    assert first[13] == "A" and first[14] == "A"
 
 
 def test_plan_widens_the_rate_span_with_toeholds_of_every_role():
