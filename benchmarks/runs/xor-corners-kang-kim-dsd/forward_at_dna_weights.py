@@ -1,0 +1,48 @@
+"""The DNA circuit's forward pass against the formal one, at the same weights.
+
+Loads the DNA run's weights at the end of epochs 8 and 20 into the formal CRN and into
+a freshly compiled and loaded DNA circuit (the run's command: 1 nM a formal unit,
+2,500 uM of fuel at most) and prints both outputs on the first 12 test inputs.
+Run it with ``python`` from the repository root (it compiles the circuit: about 25 s).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from dsdcrn.neural.dsd import KK_DSD, KK_REALISE, compile_cached, use_dsd
+from dsdcrn.neural.experiment import make_model
+from dsdcrn.neural.network import rails
+from dsdcrn.neural.tasks import load_task
+
+
+def main() -> None:
+    r = json.loads((Path(__file__).parent / "result.json").read_text())
+    ends = {row["epoch"]: row for row in r["samples"]}  # the last sample of each epoch
+    task = load_task("xor-corners", seed=0)
+    formal, _ = make_model(task, "kang-kim", seed=0, **KK_DSD)
+    dsd, _ = make_model(task, "kang-kim", seed=0, **KK_DSD)
+    options = replace(KK_REALISE, max_total_uM=2500.0)
+    compiled, _ = compile_cached(dsd.network_, unit_nM=1.0, options=options)
+    use_dsd(dsd, compiled, replenish=1)
+    X, y = task.X_test[:12], np.ravel(task.y_test[:12])
+    for epoch in (8, 20):
+        for p in r["theta0"]:
+            v = ends[epoch][f"dsd {p}"]
+            plus, minus = rails(p)
+            formal.machine_.state[formal.machine_.index[plus]] = max(v, 0.0)
+            formal.machine_.state[formal.machine_.index[minus]] = max(-v, 0.0)
+            dsd.machine_._set_free(plus, max(v, 0.0))
+            dsd.machine_._set_free(minus, max(-v, 0.0))
+        out_f, out_d = np.ravel(formal.predict(X)), np.ravel(dsd.predict(X))
+        print(f"epoch {epoch} weights: input, label, output formal, output DNA circuit")
+        for x, label, a, b in zip(X, y, out_f, out_d, strict=True):
+            print(f"  ({x[0]:.2f}, {x[1]:.2f})  {label:.0f}  {a:+.3f}  {b:+.3f}")
+
+
+if __name__ == "__main__":
+    main()
