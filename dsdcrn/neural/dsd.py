@@ -62,7 +62,7 @@ from dsdcrn.kinetics.realise import (
 )
 from dsdcrn.model.crn import CRN
 from dsdcrn.model.domains import DomainSystem
-from dsdcrn.neural.network import NeuralCRN, rails
+from dsdcrn.neural.network import NeuralCRN, rails, signed
 from dsdcrn.neural.protocol import Step
 from dsdcrn.options import DSD_RATES, FUEL_NM, UNIT_NM, CheckOptions, RealiseOptions
 from dsdcrn.progress import terminal_bar
@@ -667,6 +667,12 @@ class DSDMachine:
 
     def values(self, names) -> np.ndarray:
         return np.array([self.value(n) for n in names])
+
+    def set_value(self, name: str, value: float) -> None:
+        """Set the dual-rail pair ``name`` to the signed ``value`` (formal units), each
+        rail on its free signal strand (:meth:`_set_free`): the inverse of :meth:`value`."""
+        for rail_name, v in zip(rails(name), signed(value), strict=True):
+            self._set_free(rail_name, v)
 
     def snapshot(self) -> np.ndarray:
         """The state (nM); the sample bookkeeping is kept for the next :meth:`restore`

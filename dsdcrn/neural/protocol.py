@@ -21,7 +21,7 @@ import numpy as np
 
 from dsdcrn.errors import DsdcrnError, SimulationBoundError
 from dsdcrn.kinetics.massaction import DeadlinePassed, MassAction
-from dsdcrn.neural.network import NeuralCRN, rails
+from dsdcrn.neural.network import NeuralCRN, rails, signed
 
 __all__ = ["Machine", "Step"]
 
@@ -224,6 +224,12 @@ class Machine:
 
     def values(self, names: Sequence[str]) -> np.ndarray:
         return np.array([self.value(n) for n in names])
+
+    def set_value(self, name: str, value: float) -> None:
+        """Set the dual-rail pair ``name`` to the signed ``value`` (formal units): the
+        inverse of :meth:`value`."""
+        for rail_name, v in zip(rails(name), signed(value), strict=True):
+            self.state[self.index[rail_name]] = v
 
     def snapshot(self) -> np.ndarray:
         return self.state.copy()

@@ -99,6 +99,12 @@ class _Base:
         """Current signed value of every trainable parameter (formal units)."""
         return {p: self.machine_.value(p) for p in self.network_.parameters}
 
+    def set_parameters(self, values: dict[str, float]) -> None:
+        """Set trainable parameters to signed values (formal units): the inverse of
+        :meth:`parameters`, e.g. to score one run's parameters with another machine."""
+        for p, v in values.items():
+            self.machine_.set_value(p, v)
+
 
 @dataclass
 class NagipoguReifModel(_Base):

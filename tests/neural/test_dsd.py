@@ -52,6 +52,17 @@ def test_compiling_reports_each_stage(compiled):
     assert realised == [f"realised {p}" for p in compiled.realisations]
 
 
+def test_set_parameters_is_the_inverse_of_parameters(compiled):
+    """Both machines take a run's parameters back (signed, formal units), the DNA one
+    on each rail's free signal strand."""
+    formal, dsd = models(compiled)
+    for value in (-0.37, 0.52):  # the negative rail, then the positive one
+        theta = dict.fromkeys(formal.parameters(), value)
+        for model in (formal, dsd):
+            model.set_parameters(theta)
+            assert model.parameters() == pytest.approx(theta, abs=1e-12)
+
+
 def test_gates_belong_to_their_own_module_and_signals_to_none(compiled):
     e = compiled.enumerated
     modules = species_modules(e)

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 from dsdcrn.neural.experiment import make_model
-from dsdcrn.neural.network import rails
 from dsdcrn.neural.tasks import load_task
 
 
@@ -19,10 +18,7 @@ def formal_mse(theta: dict[str, float]) -> float:
     """Test MSE of the formal circuit with its parameters set to ``theta``."""
     task = load_task("line", seed=0)
     model, _ = make_model(task, "nagipogu-reif", seed=0)
-    for p, v in theta.items():
-        plus, minus = rails(p)
-        model.machine_.state[model.machine_.index[plus]] = max(v, 0.0)
-        model.machine_.state[model.machine_.index[minus]] = max(-v, 0.0)
+    model.set_parameters(theta)
     return task.score(model.predict(task.X_test), task.y_test)
 
 

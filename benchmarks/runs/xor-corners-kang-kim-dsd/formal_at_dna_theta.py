@@ -13,7 +13,6 @@ from pathlib import Path
 
 from dsdcrn.neural.dsd import KK_DSD
 from dsdcrn.neural.experiment import make_model
-from dsdcrn.neural.network import rails
 from dsdcrn.neural.tasks import load_task
 
 
@@ -21,10 +20,7 @@ def formal_accuracy(theta: dict[str, float]) -> float:
     """Test accuracy of the formal circuit with its weights set to ``theta``."""
     task = load_task("xor-corners", seed=0)
     model, _ = make_model(task, "kang-kim", seed=0, **KK_DSD)
-    for p, v in theta.items():
-        plus, minus = rails(p)
-        model.machine_.state[model.machine_.index[plus]] = max(v, 0.0)
-        model.machine_.state[model.machine_.index[minus]] = max(-v, 0.0)
+    model.set_parameters(theta)
     return task.score(model.predict(task.X_test), task.y_test)
 
 

@@ -16,7 +16,6 @@ import numpy as np
 
 from dsdcrn.neural.dsd import KK_DSD, KK_REALISE, compile_cached, use_dsd
 from dsdcrn.neural.experiment import make_model
-from dsdcrn.neural.network import rails
 from dsdcrn.neural.tasks import load_task
 
 
@@ -31,13 +30,9 @@ def main() -> None:
     use_dsd(dsd, compiled, replenish=1)
     X, y = task.X_test[:12], np.ravel(task.y_test[:12])
     for epoch in (8, 20):
-        for p in r["theta0"]:
-            v = ends[epoch][f"dsd {p}"]
-            plus, minus = rails(p)
-            formal.machine_.state[formal.machine_.index[plus]] = max(v, 0.0)
-            formal.machine_.state[formal.machine_.index[minus]] = max(-v, 0.0)
-            dsd.machine_._set_free(plus, max(v, 0.0))
-            dsd.machine_._set_free(minus, max(-v, 0.0))
+        weights = {p: ends[epoch][f"dsd {p}"] for p in r["theta0"]}
+        formal.set_parameters(weights)
+        dsd.set_parameters(weights)
         out_f, out_d = np.ravel(formal.predict(X)), np.ravel(dsd.predict(X))
         print(f"epoch {epoch} weights: input, label, output formal, output DNA circuit")
         for x, label, a, b in zip(X, y, out_f, out_d, strict=True):
