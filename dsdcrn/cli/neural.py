@@ -207,6 +207,9 @@ def _train_dsd(args, overrides: dict) -> None:
     )
     n, fuel = res.samples_per_load
     print(f"fuel: one load lasts {n:.1f} samples before {fuel} falls below half")
+    if res.off_rates:
+        worst = ", ".join(f"{r} ({q:.2f})" for r, q in res.off_rates[:3])
+        print(f"rates at the end, delivered / requested, farthest from 1: {worst}")
     if args.output:
         out = res.write(args.output, force=args.force)
         print(

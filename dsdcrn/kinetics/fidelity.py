@@ -171,13 +171,7 @@ def effective_rates(
     steps = first_order_steps(enumerated)
     pi = _held_fractions(steps, reps, rep_of, image)
 
-    # each implementation reaction among representatives, by the formal reaction it
-    # reads as (one pass, not one per formal reaction: 256 x 11,000 on Kang-Kim 2-5-1)
-    by_image: dict[tuple, list[tuple[Reaction, list[str]]]] = {}
-    for r in enumerated.reactions:
-        movers = [n for n in r.reactants if n not in fuel]
-        if all(n in rep_of for n in movers):
-            by_image.setdefault((image(tuple(movers)), image(r.products)), []).append((r, movers))
+    by_image = committing_paths(enumerated.reactions, rep_of, set(fuel), image)
     out = []
     for i, f in enumerate(formal.reactions, start=1):
         k_eff, paths, delay = 0.0, 0, 0.0
@@ -194,6 +188,82 @@ def effective_rates(
             k_eff /= 1.0 + k_eff * delay
         name = str(f).rsplit(" [", 1)[0]
         out.append(EffectiveRate(i, name, len(f.reactants), requested, k_eff, paths, delay))
+    return out
+
+
+def committing_paths(
+    reactions: Sequence[Reaction], rep_of: dict[str, str], fuels: set[str], image
+) -> dict[tuple, list[tuple[Reaction, list[str]]]]:
+    """Each implementation reaction whose non-fuel reactants all represent one formal
+    species each, with those reactants, by the formal reaction it reads as: (the
+    image of its reactants, the image of its products), both sorted.  One pass, not one
+    per formal reaction (256 x 11,000 on Kang-Kim 2-5-1)."""
+    out: dict[tuple, list[tuple[Reaction, list[str]]]] = {}
+    for r in reactions:
+        movers = [n for n in r.reactants if n not in fuels]
+        if all(n in rep_of for n in movers):
+            out.setdefault((image(tuple(movers)), image(r.products)), []).append((r, movers))
+    return out
+
+
+@dataclass
+class RateInContext:
+    """One formal reaction's flux in a running circuit against its requested flux.
+
+    ``requested_nM_s``: the requested rate constant times the formal concentrations
+    the circuit holds (each formal species summed over its carriers), nM/s;
+    ``delivered_nM_s``: the flux through the gate reactions that commit it, nM/s.
+    Their ratio is the rate constant the gates deliver in context, relative to the
+    requested one: below 1 when a gate's fuel is used up, off 1 when the signals are
+    held in other gates than realisation counted on (e.g. some gates blocked).
+    """
+
+    index: int  # 1-based, among the formal CRN's reactions
+    reaction: str
+    requested_nM_s: float
+    delivered_nM_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.delivered_nM_s / self.requested_nM_s if self.requested_nM_s > 0 else math.nan
+
+
+def rates_in_context(
+    formal: CRN,
+    reactions: Sequence[Reaction],
+    interpretation: dict[str, list[str]],
+    state_nM: dict[str, float],
+    fuels: set[str],
+    unit_nM: float,
+    tau_s: float,
+    numbers: Sequence[int] | None = None,
+) -> list[RateInContext]:
+    """Each formal reaction's delivered flux against its requested one at ``state_nM``
+    (implementation species, nM), the circuit running ``reactions`` (/nM^(n-1)/s);
+    ``fuels``: the fuel complexes; one formal time unit lasts ``tau_s`` s; ``numbers``:
+    the formal reactions to report (1-based; None: all).  See :class:`RateInContext`."""
+    totals: Counter = Counter()
+    for name, image in interpretation.items():
+        if name not in fuels and state_nM.get(name, 0.0):
+            for x in image:
+                totals[x] += state_nM[name]
+    rep_of = {n: im[0] for n, im in interpretation.items() if len(im) == 1 and n not in fuels}
+
+    @functools.cache
+    def image(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(f for n in names if n not in fuels for f in interpretation.get(n, [])))
+
+    paths = committing_paths(reactions, rep_of, fuels, image)
+    out = []
+    for i in numbers if numbers is not None else range(1, len(formal.reactions) + 1):
+        f = formal.reactions[i - 1]
+        k = f.rate / unit_nM ** max(len(f.reactants) - 1, 0) / tau_s  # /nM^(n-1)/s
+        want = k * math.prod(totals[x] for x in f.reactants)
+        got = sum(
+            r.rate * math.prod(state_nM.get(n, 0.0) for n in r.reactants)
+            for r, _ in paths.get((tuple(f.reactants), tuple(f.products)), ())
+        )
+        out.append(RateInContext(i, str(f).rsplit(" [", 1)[0], want, got))
     return out
 
 

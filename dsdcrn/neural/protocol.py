@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from dsdcrn.errors import DsdcrnError, SimulationBoundError
-from dsdcrn.kinetics.massaction import DeadlinePassed, MassAction
+from dsdcrn.kinetics.massaction import DeadlinePassed, MassAction, solver
 from dsdcrn.neural.network import NeuralCRN, rails, signed
 
 __all__ = ["Machine", "Step"]
@@ -195,7 +195,7 @@ class Machine:
             lambda _t, y: model.rhs(y),
             (0.0, duration),
             y0,
-            method=method,
+            method=solver(method),
             t_eval=[duration],
             rtol=self.rtol,
             atol=self.atol,

@@ -138,7 +138,10 @@ def test_train_level_dsd_writes_both_runs_side_by_side(tmp_path, capsys):
     main([*argv, "-q", "-o", str(out)])
     printed = capsys.readouterr().out
     assert "phase update: tau" in printed and "test mse: formal" in printed
+    assert "rates at the end, delivered / requested, farthest from 1: " in printed
     result = json.loads((out / "result.json").read_text())
+    off = result["off_rates_at_the_end"]  # the update phase's gates, at the end
+    assert len(off) >= 1 and all(q > 0 for _, q in off)
     assert result["level"] == "dsd" and len(result["samples"]) == 2
     row = result["samples"][-1]
     theta0 = result["theta0"]["P1"]
@@ -216,6 +219,65 @@ def test_fuel_per_sample_matches_a_hand_count(compiled):
     per_sample = sum(u[fuel] for u in m.used) / len(m.used)
     assert n == pytest.approx(0.5 * loaded / per_sample, rel=1e-9)
     assert 1 <= n < 1000
+
+
+def test_rates_in_context_account_for_every_committed_flux(compiled):
+    """The fluxes the gates deliver, summed into each formal species' net change, are
+    the implementation's own right-hand side (MassAction) projected by the
+    interpretation: no committing path is missed.  In a fresh tube after one
+    feedforward step every busy reaction runs within 5% of its requested rate
+    (measured 0.986 and 0.998); a join gate drained to half then delivers about half."""
+    from collections import Counter
+
+    formal, dsd = models(compiled)
+    m = dsd.machine_
+    m.apply(formal.protocol(np.array([0.8]), 1.6)[0])  # the feedforward step
+    rates = m.rates_in_context("feedforward")
+    model, idx = m.model("feedforward")
+    fuels = {s.name for s in compiled.enumerated.by_role("fuel")}
+    projected: Counter = Counter()
+    for name, d in zip(model.species, model.rhs(m.state[idx]), strict=True):
+        for x in compiled.interpretation.get(name, []) if name not in fuels else ():
+            projected[x] += d
+    committed: Counter = Counter()
+    for r in rates:
+        f = compiled.formal.reactions[r.index - 1]
+        committed.update(dict.fromkeys(f.products, 0.0))
+        for x in f.products:
+            committed[x] += r.delivered_nM_s
+        for x in f.reactants:
+            committed[x] -= r.delivered_nM_s
+    scale = max(r.delivered_nM_s for r in rates)
+    for x in set(projected) | set(committed):
+        assert projected[x] == pytest.approx(committed[x], abs=1e-6 * scale), x
+    tau = compiled.tau_s("feedforward")
+    busy = [r for r in rates if r.requested_nM_s * tau > 0.1 * compiled.unit_nM]
+    assert len(busy) == 2 and all(abs(r.ratio - 1) < 0.05 for r in busy)
+    first = compiled.numbers["feedforward"][0]  # P1p + X1p -> P1p + X1p + Z1p
+    before = next(r.ratio for r in rates if r.index == first)
+    m.state[m.index[f"r{first}_join"]] *= 0.5
+    m.apply(Step("feedforward", 0.5))
+    after = next(r.ratio for r in m.rates_in_context("feedforward") if r.index == first)
+    assert 0.4 < after / before < 0.6
+    assert m.off_rates("feedforward", n=1)[0][0] == "P1p + X1p -> P1p + X1p + Z1p"
+
+
+def test_kang_kim_dna_read_out_time_has_the_formal_pass_settled():
+    """The DNA read-out waits 10 formal units (:data:`KK_DSD`), not the model's 30: at
+    weights trained on and-corners the formal outputs then differ by < 0.02."""
+    from dsdcrn.neural.dsd import KK_DSD
+    from dsdcrn.neural.experiment import make_model
+    from dsdcrn.neural.tasks import load_task
+
+    task = load_task("and-corners", seed=0)
+    short, _ = make_model(task, "kang-kim", seed=0, **KK_DSD)
+    long, _ = make_model(task, "kang-kim", seed=0, **{**KK_DSD, "t_eval": 30.0})
+    assert short.t_eval == 10.0 < long.t_eval
+    short.fit(task.X_train, task.targets(task.y_train))
+    long.set_parameters(short.parameters())
+    a, b = short.predict(task.X_test), long.predict(task.X_test)
+    assert np.max(np.abs(a - b)) < 0.02
+    assert np.ptp(a) > 0.5  # it learnt something: the outputs spread
 
 
 def test_the_protocol_file_alone_reproduces_the_run(tmp_path):

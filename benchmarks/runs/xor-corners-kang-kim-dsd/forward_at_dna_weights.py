@@ -8,26 +8,12 @@ Run it with ``python`` from the repository root (it compiles the circuit: about 
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
-from pathlib import Path
-
 import numpy as np
-
-from dsdcrn.neural.dsd import KK_DSD, KK_REALISE, compile_cached, use_dsd
-from dsdcrn.neural.experiment import make_model
-from dsdcrn.neural.tasks import load_task
+from xor_run import load
 
 
 def main() -> None:
-    r = json.loads((Path(__file__).parent / "result.json").read_text())
-    ends = {row["epoch"]: row for row in r["samples"]}  # the last sample of each epoch
-    task = load_task("xor-corners", seed=0)
-    formal, _ = make_model(task, "kang-kim", seed=0, **KK_DSD)
-    dsd, _ = make_model(task, "kang-kim", seed=0, **KK_DSD)
-    options = replace(KK_REALISE, max_total_uM=2500.0)
-    compiled, _ = compile_cached(dsd.network_, unit_nM=1.0, options=options)
-    use_dsd(dsd, compiled, replenish=1)
+    r, ends, task, formal, dsd, _ = load()
     X, y = task.X_test[:12], np.ravel(task.y_test[:12])
     for epoch in (8, 20):
         weights = {p: ends[epoch][f"dsd {p}"] for p in r["theta0"]}
