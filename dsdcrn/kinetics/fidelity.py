@@ -155,15 +155,11 @@ def effective_rates(
 ) -> list[EffectiveRate]:
     """Effective rate constant of every formal reaction (/nM^(n-1)/s); see the module doc."""
     fuel = {s.name: s.concentration_nM for s in enumerated.by_role("fuel")}
+    rep_of = representatives(interpretation, set(fuel))
     reps: dict[str, list[str]] = {}
-    for name, image in interpretation.items():
-        if len(image) == 1 and name not in fuel:
-            reps.setdefault(image[0], []).append(name)
-    rep_of = {s: x for x, names in reps.items() for s in names}
-
-    @functools.cache
-    def image(names: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(sorted(f for n in names if n not in fuel for f in interpretation.get(n, [])))
+    for name, x in rep_of.items():
+        reps.setdefault(x, []).append(name)
+    image = image_reader(interpretation, set(fuel))
 
     def fuel_factor(r: Reaction) -> float:
         return math.prod(fuel[n] for n in r.reactants if n in fuel)
@@ -189,6 +185,23 @@ def effective_rates(
         name = str(f).rsplit(" [", 1)[0]
         out.append(EffectiveRate(i, name, len(f.reactants), requested, k_eff, paths, delay))
     return out
+
+
+def representatives(interpretation: dict[str, list[str]], fuels: set[str]) -> dict[str, str]:
+    """Each implementation species (fuels left out) interpreted as exactly one formal
+    species, to that species: a free signal or a gate holding it."""
+    return {n: im[0] for n, im in interpretation.items() if len(im) == 1 and n not in fuels}
+
+
+def image_reader(interpretation: dict[str, list[str]], fuels: set[str]):
+    """The formal image of a tuple of implementation species, sorted, with multiplicity,
+    fuels left out (cached)."""
+
+    @functools.cache
+    def image(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(f for n in names if n not in fuels for f in interpretation.get(n, [])))
+
+    return image
 
 
 def committing_paths(
@@ -247,13 +260,8 @@ def rates_in_context(
         if name not in fuels and state_nM.get(name, 0.0):
             for x in image:
                 totals[x] += state_nM[name]
-    rep_of = {n: im[0] for n, im in interpretation.items() if len(im) == 1 and n not in fuels}
-
-    @functools.cache
-    def image(names: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(sorted(f for n in names if n not in fuels for f in interpretation.get(n, [])))
-
-    paths = committing_paths(reactions, rep_of, fuels, image)
+    rep_of = representatives(interpretation, fuels)
+    paths = committing_paths(reactions, rep_of, fuels, image_reader(interpretation, fuels))
     out = []
     for i in numbers if numbers is not None else range(1, len(formal.reactions) + 1):
         f = formal.reactions[i - 1]
