@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.kinetics.massaction import (
+    KLUFactoriser,
     MassAction,
     Trajectory,
     check_simulation_input,
@@ -190,10 +191,11 @@ def test_large_sparse_network() -> None:
     np.testing.assert_allclose(total, total[0], rtol=1e-6)
 
 
-def test_sparse_bdf_factorises_with_less_fill_and_solves_the_same() -> None:
-    """The fill-reducing BDF (:func:`sparse_bdf`) integrates a stiff reversible network
-    (fast binding and unbinding beside slow steps) to plain BDF's states, with a
-    sparse LU of no more fill-in."""
+def test_sparse_bdf_factorises_with_klu_and_solves_the_same() -> None:
+    """:func:`sparse_bdf` integrates a stiff reversible network (fast binding and
+    unbinding beside slow steps) to plain BDF's (SuperLU's) states.  Its KLU factors
+    solve as SuperLU's do; a second matrix of the same pattern reuses the ordering, a
+    new pattern is analysed anew, and a singular matrix is an error, not an answer."""
     from scipy.integrate import solve_ivp
     from scipy.sparse.linalg import splu
 
@@ -214,12 +216,17 @@ def test_sparse_bdf_factorises_with_less_fill_and_solves_the_same() -> None:
     plain, fast = run("BDF"), run(sparse_bdf())
     assert fast.success and fast.nlu > 0
     np.testing.assert_allclose(fast.y[:, -1], plain.y[:, -1], rtol=1e-5, atol=1e-6)
-    a = (sp.identity(model.n_species) - 0.1 * model.jacobian(y0)).tocsc()
-    default = splu(a)
-    ordered = sparse_bdf()(lambda _t, y: model.rhs(y), 0.0, y0, 1.0,
-                           jac=lambda _t, y: model.jacobian(y))._lu(a)  # fmt: skip
-    assert ordered.L.nnz + ordered.U.nnz <= default.L.nnz + default.U.nnz
-    np.testing.assert_allclose(ordered.solve(y0), default.solve(y0), rtol=1e-8)
+    factorise = KLUFactoriser()
+    eye = sp.identity(model.n_species)
+    for c, y in ((0.1, y0), (3.0, fast.y[:, -1])):  # one pattern: analysed once
+        a = (eye - c * model.jacobian(y)).tocsc()
+        np.testing.assert_allclose(factorise(a).solve(y0), splu(a).solve(y0), rtol=1e-8)
+    assert factorise.analyses == 1
+    a = (eye - 0.1 * sp.diags(model.jacobian(y0).diagonal())).tocsc()
+    np.testing.assert_allclose(factorise(a).solve(y0), y0 / a.diagonal(), rtol=1e-12)
+    assert factorise.analyses == 2
+    with pytest.raises(RuntimeError, match="singular"):
+        factorise(sp.csc_matrix(np.array([[1.0, 2.0], [2.0, 4.0]])))
 
 
 # --- the pieces of simulate ----------------------------------------------------------
