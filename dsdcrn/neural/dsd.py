@@ -66,7 +66,7 @@ from dsdcrn.kinetics.realise import (
 from dsdcrn.model.crn import CRN
 from dsdcrn.model.domains import DomainSystem
 from dsdcrn.neural.network import NeuralCRN, rails, signed
-from dsdcrn.neural.protocol import Step
+from dsdcrn.neural.protocol import Step, end_state
 from dsdcrn.options import DSD_RATES, FUEL_NM, UNIT_NM, CheckOptions, RealiseOptions
 from dsdcrn.progress import terminal_bar
 from dsdcrn.stages import enumerate_and_verify
@@ -643,13 +643,7 @@ class DSDMachine:
             ) from None
         finally:
             model.deadline = None
-        if not sol.success:
-            raise SimulationBoundError(f"{self.network.name}: simulation failed: {sol.message}")
-        if not np.all(np.isfinite(sol.y[:, -1])):
-            raise SimulationBoundError(
-                f"{self.network.name}: simulation produced non-finite values in protocol step {n}"
-            )
-        self.state[idx] = np.clip(sol.y[:, -1], 0.0, None)
+        self.state[idx] = end_state(sol, self.network.name, f" in protocol step {n}")
 
     def _add_premix(self, step: int) -> None:
         """Pipette one premix of what this step adds (fuel top-up, input strands), each

@@ -23,7 +23,7 @@ from dsdcrn.errors import DsdcrnError, SimulationBoundError
 from dsdcrn.kinetics.massaction import DeadlinePassed, MassAction, solver
 from dsdcrn.neural.network import NeuralCRN, rails, signed
 
-__all__ = ["Machine", "Step"]
+__all__ = ["Machine", "Step", "end_state"]
 
 #: Systems up to this many species are integrated by LSODA with a dense Jacobian.
 DENSE_LIMIT = 400
@@ -51,6 +51,18 @@ class Step:
     duration: float
     inject: Mapping[str, float] = field(default_factory=dict)
     reset: tuple[str, ...] = ()
+
+
+def end_state(sol: Any, name: str, where: str = "") -> np.ndarray:
+    """The last state of ``solve_ivp``'s solution ``sol``, clipped at 0; a failed solve
+    or a non-finite value is a one-line :class:`SimulationBoundError` naming circuit
+    ``name`` (and ``where``, e.g. the protocol step)."""
+    if not sol.success or sol.y.shape[1] != 1:
+        raise SimulationBoundError(f"{name}: simulation failed{where}: {sol.message}")
+    y = sol.y[:, -1]
+    if not np.all(np.isfinite(y)):
+        raise SimulationBoundError(f"{name}: simulation produced non-finite values{where}")
+    return np.clip(y, 0.0, None)
 
 
 class Machine:
@@ -201,14 +213,7 @@ class Machine:
             atol=self.atol,
             **opts,
         )
-        if not sol.success or sol.y.shape[1] != 1:
-            raise SimulationBoundError(f"{self.network.name}: simulation failed: {sol.message}")
-        y = sol.y[:, -1]
-        if not np.all(np.isfinite(y)):
-            raise SimulationBoundError(
-                f"{self.network.name}: simulation produced non-finite values"
-            )
-        return np.clip(y, 0.0, None)
+        return end_state(sol, self.network.name)
 
     # ---------------------------------------------------------------- reading
     def conc(self, name: str) -> float:

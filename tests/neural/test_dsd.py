@@ -519,3 +519,22 @@ def test_train_fuel_bounds_start_from_the_models_own():
     assert KK_REALISE.max_fuel_nM == 2000.0  # the module's bounds are left as they were
     nr = bounds("nagipogu-reif", lo=20.0)
     assert (nr.min_fuel_nM, nr.max_fuel_nM, nr.max_total_uM) == (20.0, 2000.0, 500.0)
+
+
+def test_a_failed_or_non_finite_solve_is_one_line():
+    """Both machines end a step through end_state: a failed solve or a non-finite value
+    is a one-line SimulationBoundError naming the circuit and where; else the state,
+    clipped at 0."""
+    from types import SimpleNamespace
+
+    from dsdcrn.errors import SimulationBoundError
+    from dsdcrn.neural.protocol import end_state
+
+    ok = SimpleNamespace(success=True, y=np.array([[0.5], [-1e-9]]), message="")
+    assert end_state(ok, "net").tolist() == [0.5, 0.0]
+    nan = SimpleNamespace(success=True, y=np.array([[np.nan], [1.0]]), message="")
+    with pytest.raises(SimulationBoundError, match=r"^net: .*non-finite values in step 3$"):
+        end_state(nan, "net", " in step 3")
+    failed = SimpleNamespace(success=False, y=np.zeros((2, 0)), message="too stiff")
+    with pytest.raises(SimulationBoundError, match="^net: simulation failed: too stiff$"):
+        end_state(failed, "net")
