@@ -85,6 +85,9 @@ class DesignOptions:
     # no change may add a strand window reading 5 nt of a toehold elsewhere (default: such
     # windows are penalised and removed where the other constraints allow)
     hard_toehold_windows: bool = False
+    # when stickydesign cannot supply one toehold a domain, domains that never meet in a
+    # strand or intended complex share sequences (dsdcrn.design.toehold_sharing)
+    share_toeholds: bool = False
     ssm_steps: int | None = None
     defect_target: float = 0.04  # ensemble defect below which a complex is left alone
     sstu_min: float = 0.9  # unpaired probability each toehold nt of a free strand should reach

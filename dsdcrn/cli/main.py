@@ -140,6 +140,27 @@ def _enum_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _design_flags(g: argparse._ArgumentGroup) -> None:
+    """The on/off settings of the sequence design."""
+    g.add_argument(
+        "--four-letter",
+        action="store_true",
+        help="use A, C, G and T in every domain (default: Piperine's A/C/T code)",
+    )
+    g.add_argument(
+        "--hard-toehold-windows",
+        action="store_true",
+        help="no design change may add a 5-nt window reading a toehold elsewhere "
+        "(default: penalised and removed where the other constraints allow)",
+    )
+    g.add_argument(
+        "--share-toeholds",
+        action="store_true",
+        help="too few toeholds for a large circuit: domains that never meet in a strand or "
+        "complex share sequences (the scores count the occlusion this adds)",
+    )
+
+
 def _design_args(p: argparse.ArgumentParser, candidates: int = _B.candidates) -> None:
     g = p.add_argument_group("sequence design")
     g.add_argument(
@@ -183,17 +204,7 @@ def _design_args(p: argparse.ArgumentParser, candidates: int = _B.candidates) ->
         default=_D.mg_mM,
         help="Mg2+, mM, as a Na+ equivalent (+0.12 sqrt(mM) M; default 0)",
     )
-    g.add_argument(
-        "--four-letter",
-        action="store_true",
-        help="use A, C, G and T in every domain (default: Piperine's A/C/T code)",
-    )
-    g.add_argument(
-        "--hard-toehold-windows",
-        action="store_true",
-        help="no design change may add a 5-nt window reading a toehold elsewhere "
-        "(default: penalised and removed where the other constraints allow)",
-    )
+    _design_flags(g)
     _readout_args(g)
     g.add_argument(
         "--candidates",
@@ -269,6 +280,7 @@ def _build_options(args, **extra) -> BuildOptions:
         temperature_C=args.temperature_C,
         three_letter=not args.four_letter,
         hard_toehold_windows=args.hard_toehold_windows,
+        share_toeholds=args.share_toeholds,
     )
     return BuildOptions(
         seed=args.seed,

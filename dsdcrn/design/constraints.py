@@ -25,6 +25,7 @@ __all__ = [
     "AVOIDED_MOTIFS",
     "AVOIDED_MOTIF_WEIGHT",
     "FORBIDDEN_MOTIFS",
+    "KMER_DENSITY",
     "TOEHOLD_MATCH_NT",
     "TOEHOLD_MATCH_WEIGHT",
     "HardConstraints",
@@ -188,6 +189,17 @@ class Layout:
             else np.zeros((0, k), np.int64)
         )
 
+    def share_windows(self, seq: np.ndarray) -> int:
+        """Drop the ``k``-mer windows of every fixed domain whose sequence an earlier one
+        carries (toeholds shared by several domains): one copy stands for them all, as
+        the copies cannot differ.  Returns the windows dropped."""
+        twins = _twin_domains(seq, self)
+        drop = [d for d, g in twins.items() if d != g[0]]
+        keep = ~np.isin(self.owner[self.win[:, 0]], drop) if len(self.win) else []
+        before = len(self.win)
+        self.win = self.win[keep] if len(self.win) else self.win
+        return before - len(self.win)
+
     def strand_codes(self, seq: np.ndarray) -> np.ndarray:
         """Base codes of every strand and lone domain in a row, 9 between them."""
         s = seq[np.where(self.s_sep, 0, self.s_idx)].astype(np.int8)
@@ -246,6 +258,17 @@ def violations(
     return score, bad & lay.mutable
 
 
+def _twin_domains(seq: np.ndarray, lay: Layout) -> dict[int, tuple[int, ...]]:
+    """Fixed domain (a toehold) -> the fixed domains of the same sequence, itself
+    included (toeholds shared by several domains, :mod:`dsdcrn.design.toehold_sharing`)."""
+    groups: dict[bytes, list[int]] = {}
+    for i in range(len(lay.names)):
+        sl = slice(lay.starts[i], lay.starts[i] + lay.lengths[i])
+        if lay.lengths[i] and not lay.mutable[sl].any():
+            groups.setdefault(seq[sl].tobytes(), []).append(i)
+    return {i: tuple(g) for g in groups.values() for i in g}
+
+
 class HardConstraints:
     """Local checks of the hard constraints for one-base changes (the SSM phase).
 
@@ -285,7 +308,7 @@ class HardConstraints:
                 tables = [np.isin(np.arange(4), list(b)) for b, r in runs if r == run]
                 dest.append((L, off, win, tables))
         # strand windows reading TOEHOLD_MATCH_NT nt of a toehold or its complement
-        # anywhere but inside that toehold's own domain (junctions included)
+        # anywhere but inside that toehold's own domain or a twin of it (junctions included)
         self.th = None
         if exposed:
             n = TOEHOLD_MATCH_NT
@@ -293,14 +316,16 @@ class HardConstraints:
             forb = np.zeros((4**n, len(exposed)), bool)
             allowed = np.zeros((len(L), len(exposed)), bool)
             pos = L >> 1
+            twins = _twin_domains(seq, lay)
             for j, (i, comp) in enumerate(exposed):
                 # entry (t, True) forbids reads of t (they bind t*), (t, False) reads of t*
                 t = seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]].astype(np.int64)
                 t = t if comp else (3 - t)[::-1]
                 for a in range(len(t) - n + 1):
                     forb[int(t[a : a + n] @ (4 ** np.arange(n - 1, -1, -1))), j] = True
-                lo, hi = lay.starts[i], lay.starts[i] + lay.lengths[i]
-                allowed[:, j] = ((pos >= lo) & (pos < hi)).all(axis=1)
+                for d in twins.get(i, (i,)):  # a toehold's twins read it too
+                    lo, hi = lay.starts[d], lay.starts[d] + lay.lengths[d]
+                    allowed[:, j] |= ((pos >= lo) & (pos < hi)).all(axis=1)
             if len(L):
                 off, win = _csr((L >> 1).ravel(), np.repeat(np.arange(len(L)), n), lay.total)
                 self.th = (L, sid, off, win, forb, allowed, 4 ** np.arange(n - 1, -1, -1))
@@ -332,15 +357,9 @@ class HardConstraints:
     def toehold_delta(self, trial: np.ndarray, g: int, old: int) -> int:
         """Change in the number of strand windows :meth:`toehold_hits` flags when base
         ``g`` of ``trial`` was ``old`` (0 without toehold windows)."""
-        if self.th is None:
-            return 0
-        _, _, off, win, *_ = self.th
-        A = win[off[g] : off[g + 1]]
-        if not len(A):
-            return 0
         before = trial.copy()
         before[g] = old
-        return int(self.toehold_hits(trial, A).sum() - self.toehold_hits(before, A).sum())
+        return self.window_change(before, trial, [g])
 
     def check(self, trial: np.ndarray, g: int, old: int) -> tuple | None:
         """The change to apply if ``trial`` (``seq`` with base ``g`` changed) is allowed."""
@@ -359,6 +378,26 @@ class HardConstraints:
                     return None
                 change = (A, new)
         return (i, dgc, change)
+
+    def allows(self, trial: np.ndarray, positions: list[int]) -> bool:
+        """Whether ``trial``, the sequence this state is in step with changed at
+        ``positions``, still meets every hard constraint (:func:`violations` 0, given that
+        the unchanged sequence met them), checked on the windows holding a change only."""
+        pos = np.unique(np.asarray(positions, np.int64))
+        for i in np.unique(self.lay.owner[pos]):
+            s = trial[self.lay.starts[i] : self.lay.starts[i] + self.lay.lengths[i]]
+            if not self.low[i] <= np.count_nonzero((s == 1) | (s == 2)) <= self.high[i]:
+                return False
+        for L, off, win, tables in self.motifs:
+            A = np.concatenate([win[off[g] : off[g + 1]] for g in pos])
+            if len(A) and any(t[codes(trial, L[np.unique(A)])].all(axis=1).any() for t in tables):
+                return False
+        if self.D is None:
+            return True
+        A = np.unique(np.concatenate([self.Dwin[self.Doff[g] : self.Doff[g + 1]] for g in pos]))
+        new = kmer_keys(codes(trial, self.D[A]))
+        so, sn = np.sort(self.Dkeys[A]), np.sort(new)
+        return not (_count(self.SD, new) - _count(so, new) + _count(sn, new) > 1).any()
 
     def collisions(self, trial: np.ndarray, g: int, old: int) -> np.ndarray | None:
         """Positions of the windows elsewhere whose ``k``-mer the change at ``g`` would
@@ -394,12 +433,24 @@ class HardConstraints:
 
     def toehold_hits(self, seq: np.ndarray, A: np.ndarray | None = None) -> np.ndarray:
         """Which strand windows (``A``: those only) read :data:`TOEHOLD_MATCH_NT` nt of a
-        toehold or its complement outside that toehold's own domain."""
+        toehold or its complement outside that toehold's own domain and its twins (the
+        domains sharing its sequence)."""
         L, _, _, _, forb, allowed, pw = self.th
         if A is not None:
             L, allowed = L[A], allowed[A]
         keys = codes(seq, L) @ pw
         return (forb[keys] & ~allowed).any(axis=1)
+
+    def window_change(self, seq: np.ndarray, trial: np.ndarray, positions: list[int]) -> int:
+        """Change in the number of strand windows :meth:`toehold_hits` flags from ``seq``
+        to ``trial``, which differ at ``positions`` only (0 without toehold windows)."""
+        if self.th is None:
+            return 0
+        _, _, off, win, *_ = self.th
+        A = np.unique(np.concatenate([win[off[g] : off[g + 1]] for g in positions]))
+        if not len(A):
+            return 0
+        return int(self.toehold_hits(trial, A).sum() - self.toehold_hits(seq, A).sum())
 
     def soft_delta(self, seq: np.ndarray, trial: np.ndarray, g: int) -> float:
         """Change in the soft score (:meth:`soft_total`) from windows holding ``g``."""
@@ -476,11 +527,17 @@ def kmer_supply(k: int, three_letter: bool) -> int:
     return 3**k if three_letter else 4**k // 2
 
 
+#: Largest share of the distinct k-mers the domains' windows may need at the default k:
+#: at 18% (Kang-Kim 2-2-1, k = 9) the repair stalls with a few violations left; at 15%
+#: and below (Nagipogu-Reif d = 1, k = 8; XOR 2-5-1, k = 10) it meets them.
+KMER_DENSITY = 1 / 6
+
+
 def default_kmer(domains: list[DomainSpec], three_letter: bool) -> int:
-    """7, or the smallest larger k (nt) at which the domains need at most a quarter of
-    the distinct k-mers the alphabet offers."""
+    """7, or the smallest larger k (nt) at which the domains need at most
+    :data:`KMER_DENSITY` of the distinct k-mers the alphabet offers."""
     k = 7
-    while kmer_need(domains, k) > kmer_supply(k, three_letter) // 4:
+    while kmer_need(domains, k) > kmer_supply(k, three_letter) * KMER_DENSITY:
         k += 1
     return k
 

@@ -16,6 +16,7 @@ Every random choice comes from the generator passed in.  Lengths in nt, times in
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -24,6 +25,8 @@ import numpy as np
 from dsdcrn.design.constraints import FORBIDDEN_MOTIFS, HardConstraints, Layout, violations
 from dsdcrn.design.kmers import SpuriousSearch
 from dsdcrn.errors import DesignError
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "SSM_HOT_SHARE",
@@ -59,15 +62,26 @@ def draw_long_domains(
 ) -> None:
     """Fill every long domain of ``seq`` with random bases (in place), its G/C count drawn
     uniformly inside ``gc_counts``; G/C positions take a base of ``strong``, the rest A/T."""
-    low, high = gc_counts
     for i in lay.long_ids:
-        n = int(lay.lengths[i])
-        n_gc = int(rng.integers(low[i], high[i] + 1))
-        gcmask = np.zeros(n, bool)
-        gcmask[rng.choice(n, n_gc, replace=False)] = True
-        seq[lay.starts[i] : lay.starts[i] + n] = np.where(
-            gcmask, rng.choice(strong, n), rng.choice([0, 3], n)
+        seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]] = _draw_domain(
+            int(lay.lengths[i]), i, gc_counts, strong, rng
         )
+
+
+def _draw_domain(
+    n: int,
+    i: int,
+    gc_counts: tuple[np.ndarray, np.ndarray],
+    strong: list[int],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Random bases of domain ``i`` (``n`` nt): a G/C count drawn uniformly inside
+    ``gc_counts``, G/C positions a base of ``strong``, the rest A/T."""
+    low, high = gc_counts
+    n_gc = int(rng.integers(low[i], high[i] + 1))
+    gcmask = np.zeros(n, bool)
+    gcmask[rng.choice(n, n_gc, replace=False)] = True
+    return np.where(gcmask, rng.choice(strong, n), rng.choice([0, 3], n))
 
 
 #: Repair steps without improvement after which one offending long domain is redrawn.
@@ -84,14 +98,16 @@ def _repair_trial(
     strong: list[int],
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """``seq`` with one offending long domain redrawn (``redraw``) or one offending base
-    changed, toward the GC window when the domain lies outside it."""
+    """``seq`` with one offending long domain redrawn inside its GC window (``redraw``;
+    fixed bases kept) or one offending base changed, toward the GC window when the
+    domain lies outside it."""
     cand = np.flatnonzero(bad)
     trial = seq.copy()
     if redraw:
         i = int(lay.owner[rng.choice(cand)])
         sl = slice(lay.starts[i], lay.starts[i] + lay.lengths[i])
-        trial[sl] = np.where(lay.mutable[sl], rng.choice(alphabet, int(lay.lengths[i])), seq[sl])
+        new = _draw_domain(int(lay.lengths[i]), i, gc_counts, strong, rng)
+        trial[sl] = np.where(lay.mutable[sl], new, seq[sl])
         return trial
     low, high = gc_counts
     p = int(rng.choice(cand))
@@ -192,7 +208,7 @@ def design_long_domains(
     t1 = time.monotonic()
     hard = HardConstraints(seq, lay, lay.unit_labels, gc_counts, exposed, hard_windows)
     if hard.th is not None:
-        stats.update(clear_toehold_windows(seq, lay, hard, alphabet, rng))
+        stats.update(clear_toehold_windows(seq, lay, hard, alphabet, rng, max_seconds))
         timings["toehold_windows_s"] = round(time.monotonic() - t1, 3)
     t1 = time.monotonic()
     ssm = SpuriousSearch(lay.labels, seq)
@@ -208,19 +224,30 @@ def clear_toehold_windows(
     hard: HardConstraints,
     alphabet: list[int],
     rng: np.random.Generator,
-) -> dict[str, int]:
+    max_seconds: float = float("inf"),
+) -> dict[str, Any]:
     """Remove strand windows reading part of a toehold or its complement outside its own
     domain (toehold occlusion, :meth:`HardConstraints.toehold_hits`), in place: each
     pass tries, for every flagged window, its long-domain nucleotides and their other
     bases in random order and keeps the first change the hard constraints allow that
-    lowers the count.  Returns the initial and final counts and the changes kept."""
+    lowers the count.  No pass starts after ``max_seconds`` (s; the windows left are
+    penalised later).  Returns the initial and final counts, the changes kept and the
+    passes made."""
     L = hard.th[0]
     start = int(hard.toehold_hits(seq).sum())
-    kept = 0
+    kept = passes = 0
+    t0 = time.monotonic()
     for _ in range(CLEAR_PASSES):
         bad = np.flatnonzero(hard.toehold_hits(seq))
-        if not len(bad):
+        if not len(bad) or time.monotonic() - t0 > max_seconds:
             break
+        passes += 1
+        log.info(
+            "toehold windows: pass %d, %d left (%.0f s)",
+            passes,
+            len(bad),
+            time.monotonic() - t0,
+        )
         for w in rng.permutation(bad):
             if not hard.toehold_hits(seq, np.array([w]))[0]:
                 continue
@@ -232,6 +259,7 @@ def clear_toehold_windows(
         "toehold_windows_initial": start,
         "toehold_windows_kept_changes": kept,
         "toehold_windows_after_draw": int(hard.toehold_hits(seq).sum()),
+        "toehold_windows_passes": passes,
     }
 
 
@@ -268,11 +296,11 @@ def _clear_window(
             others = hard.collisions(trial, g, old) if lower else None
             if others is None or not len(others):
                 continue
-            fix = compensate(trial, others, g, lay, (hard.low, hard.high), alphabet, rng)
+            fix = compensate(trial, others, g, lay, alphabet, rng, hard)
             if fix is None:
                 continue
             trial[fix[0]] = fix[1]
-            if hard.toehold_hits(trial).sum() < hard.toehold_hits(seq).sum():
+            if hard.window_change(seq, trial, [g, fix[0]]) < 0:
                 hard.force(trial, [g, fix[0]])
                 seq[:] = trial
                 return True

@@ -22,6 +22,7 @@ The phases change a :class:`SearchState` in place.  Defects are fractions of nt.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -32,11 +33,12 @@ from dsdcrn.design.constraints import (
     BASES,
     HardConstraints,
     Layout,
-    violations,
 )
 from dsdcrn.design.equilibrium import rt
 from dsdcrn.design.kmers import SpuriousSearch, codes
 from dsdcrn.design.vienna import MAX_STRANDS_CHECKED
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "OCCUPANCY_PARTNERS",
@@ -154,18 +156,20 @@ def compensate(
     others: np.ndarray,
     g: int,
     lay: Layout,
-    gc_counts: tuple[np.ndarray, np.ndarray],
     alphabet: list[int],
     rng: np.random.Generator,
+    hard: HardConstraints,
 ) -> tuple[int, int] | None:
     """A second change, inside the windows ``others`` that the change at ``g`` repeats,
-    after which every hard constraint holds again; ``None`` if none is found."""
+    after which every hard constraint holds again; ``None`` if none is found.  ``hard``
+    is in step with ``trial`` before the change at ``g``; only the windows holding the
+    two changes are checked (:meth:`HardConstraints.allows`)."""
     cand = [int(p) for p in rng.permutation(others) if lay.mutable[p] and p != g]
     for p in cand[:DEFECT_FIX_TRIES]:
         for b in rng.permutation([x for x in alphabet if x != trial[p]]):
             t2 = trial.copy()
             t2[p] = b
-            if violations(t2, lay, gc_counts)[0] == 0:
+            if hard.allows(t2, [g, p]):
                 return p, int(b)
     return None
 
@@ -272,8 +276,8 @@ def defect_trial(
     """``seq`` with base ``b`` at ``g``, if that lowers complex ``c``'s defect.
 
     A change that breaks a hard constraint is paired with a compensating change
-    (:func:`compensate`), and the pair may not add a toehold window
-    (:func:`compensate`), and the pair may not add a toehold window
+    (:func:`compensate`), and with ``hard_windows`` the pair may not add a toehold
+    window.  Returns (the trial, its moves, :meth:`HardConstraints.check`'s state
     update of a single change or ``None`` for a pair, ``c``'s new defect), or ``None``.
     """
     seq, hard = st.seq, st.hard
@@ -289,12 +293,12 @@ def defect_trial(
         others = hard.collisions(trial, g, old)
         if others is None or not len(others):
             return None
-        fix = compensate(trial, others, g, st.lay, (hard.low, hard.high), st.alphabet, st.rng)
+        fix = compensate(trial, others, g, st.lay, st.alphabet, st.rng, hard)
         if fix is None:
             return None
         trial[fix[0]] = fix[1]
         moves.append(fix)
-        if hard.hard_windows and hard.toehold_hits(trial).sum() > hard.toehold_hits(seq).sum():
+        if hard.hard_windows and hard.window_change(seq, trial, [g, fix[0]]) > 0:
             return None
         if fix[0] in set((defects.labels[c] >> 1).tolist()):
             new_c = defects.evaluate(trial, c)[0]
@@ -365,7 +369,10 @@ def refine_defects(st: SearchState, defects: Defects, steps: int, target: float)
     accepted = tried = paired = 0
     stuck: set[int] = set()  # complexes without a mutable nucleotide
     cache: dict[int, np.ndarray] = {}
-    for _ in range(steps):
+    for step in range(steps):
+        if step and step % max(1, steps // 10) == 0:
+            worst = float(defects.defect.max())
+            log.info("ensemble defects: step %d of %d, worst %.1f%%", step, steps, 100 * worst)
         site = draw_defect_site(st, defects, target, stuck, cache)
         if site is None:
             break
@@ -629,9 +636,10 @@ def _try_sstu_moves(
             return False
     else:
         ok = None
-        if violations(trial, up.lay, (hard.low, hard.high))[0]:
+        where = [g for g, _ in moves]
+        if not hard.allows(trial, where):
             return False
-        if hard.hard_windows and hard.toehold_hits(trial).sum() > hard.toehold_hits(seq).sum():
+        if hard.hard_windows and hard.window_change(seq, trial, where) > 0:
             return False
     touched = set().union(*(up.by_pos.get(g, set()) for g, _ in moves))
     new = {h: up.sstu(trial, h) for h in touched}

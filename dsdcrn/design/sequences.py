@@ -29,15 +29,19 @@
 
 Settings come from :class:`dsdcrn.options.DesignOptions`.  Its ``None`` defaults resolve
 here: ``max_shared_kmer`` to 7, or the smallest larger k at which the domains need at
-most a quarter of the distinct k-mers the alphabet offers; ``ssm_steps`` to twice the
+most a sixth of the distinct k-mers the alphabet offers; ``ssm_steps`` to twice the
 number of long-domain nucleotides; ``defect_steps`` to 4 per intended complex (0 skips
 the phase); ``toehold_maxspurious`` to 0.4, relaxed only if stickydesign cannot supply
 enough toehold (recorded in ``parameters``; an explicit value is used as given and an
 infeasible one raises :class:`DesignError` with settings that work); ``salt_M`` to
 ViennaRNA's standard 1.021 M (Mg2+ added as a Na+ equivalent,
-:meth:`DesignOptions.salt_equivalent_M`).  ``max_seconds`` bounds the repair phase.  With
+:meth:`DesignOptions.salt_equivalent_M`).  ``max_seconds`` bounds the repair phase
+(an error past it) and the toehold-window clearing (no pass starts past it).  With
 ``three_letter`` (Piperine's code) every domain uses A, C and T only, so strands of
-uncomplemented domains hold no G and strands of complements no C.
+uncomplemented domains hold no G and strands of complements no C.  With
+``share_toeholds``, a toehold length stickydesign cannot supply one sequence a domain
+shares sequences among domains that never meet in a strand or intended complex
+(:mod:`dsdcrn.design.toehold_sharing`).
 
 Units: lengths in nt, free energies in kcal/mol (ViennaRNA sign: negative = binding),
 temperatures in °C, salt in M Na+, Mg2+ in mM.
@@ -81,7 +85,12 @@ from dsdcrn.design.toehold_energy import (
     toehold_context_energies,
     toehold_targets,
 )
-from dsdcrn.design.toeholds import design_all_toeholds, pin_flanks, place_toeholds
+from dsdcrn.design.toeholds import (
+    clashing_pins,
+    design_all_toeholds,
+    pin_flanks,
+    place_toeholds,
+)
 from dsdcrn.design.vienna import vienna_checks, vienna_dna_model
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DesignProblem, DomainSpec, SequenceDesign
@@ -333,6 +342,7 @@ def refine_design(
         t0 = time.monotonic()
         every = {**complexes, **free_strand_targets(strands, complexes, bases)}
         targets = target_structures(domains, strands, every)
+        log.info("ensemble defects of %d complexes and free strands ...", len(every))
         defects = Defects(st.seq, st.lay, strands, every, targets, md)
         search.update(refine_defects(st, defects, defect_steps, float(o.defect_target)))
         timings["defect_s"] = round(time.monotonic() - t0, 3)
@@ -342,6 +352,7 @@ def refine_design(
         timings["toehold_match_s"] = round(time.monotonic() - t0, 3)
     if defect_steps:
         t0 = time.monotonic()
+        log.info("single-stranded toeholds of free strands ...")
         up = Unpaired(st.lay, free_toehold_masks(domains, strands, bases), md)
         steps = SSTU_STEPS * len(up.free)
         search.update(
@@ -350,6 +361,7 @@ def refine_design(
         timings["sstu_s"] = round(time.monotonic() - t0, 3)
         if concentrations_nM:
             t0 = time.monotonic()
+            log.info("occupancy of exposed toeholds at the mix concentrations ...")
             occ = occupancy_setup(st.lay, domains, strands, complexes, concentrations_nM, md, o)
             steps = OCCUPANCY_STEPS * len(occ.sites)
             target = OCCUPANCY_TARGET
@@ -474,12 +486,17 @@ def toeholds_and_flanks(
         for t, ctx in contexts.items()
         if any(by_name[f.rstrip("*")].kind == "long" for c in ctx for f in (c[0], c[2]) if f)
     }
-    chosen, by_len, spurious_used = design_all_toeholds(domains, o, seed, pinnable)
+    chosen, by_len, spurious_used = design_all_toeholds(
+        domains, o, seed, pinnable, strands, complexes
+    )
     index = {n: i for i, n in enumerate(lay.names)}
     place_toeholds(chosen, by_len, lay, seq, index, strands, rng, md)
+    lay.share_windows(seq)  # shared toeholds: their k-mers repeat by design
     goal = toehold_targets([len(c.sequence) for c in chosen.values()], o.toehold_dG)
     targets_dG = {n: goal[len(c.sequence)] for n, c in chosen.items()}
     pins = pin_flanks(seq, lay, contexts, targets_dG, md, alphabet_codes(o.three_letter)[0])
+    for p in clashing_pins(seq, lay, pins):  # left to the long-domain search instead
+        del pins[p]
     lay.mutable[list(pins)] = False
     log.info("design (seed %d): %d toeholds chosen; long domains next ...", seed, len(chosen))
     return chosen, spurious_used, contexts, pins

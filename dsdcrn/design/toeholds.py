@@ -30,6 +30,7 @@ import numpy as np
 from dsdcrn.design.constraints import (
     FORBIDDEN_MOTIFS,
     FORBIDDEN_RE,
+    FORBIDDEN_RUNS,
     TOEHOLD_MATCH_NT,
     Layout,
     assemble,
@@ -58,6 +59,7 @@ __all__ = [
     "Toehold",
     "ToeholdShortage",
     "check_toehold_space",
+    "clashing_pins",
     "describe_end",
     "design_all_toeholds",
     "design_toeholds",
@@ -349,15 +351,26 @@ def design_toeholds_default(
     seed: int,
     three_letter: bool,
     salt_M: float | None = None,
+    advise: bool = True,
 ) -> tuple[list[Toehold], float]:
     """Toeholds at the default spurious limit, relaxed in :data:`TOEHOLD_MAXSPURIOUS_FALLBACK`
-    order only when stickydesign cannot supply enough; returns (toeholds, limit used)."""
+    order only when stickydesign cannot supply enough; returns (toeholds, limit used).
+    The last limit's :class:`ToeholdShortage` advises settings when ``advise``."""
     limits = (TOEHOLD_MAXSPURIOUS, *TOEHOLD_MAXSPURIOUS_FALLBACK)
     for n, ms in enumerate(limits):
         last = n == len(limits) - 1
         try:
             found = design_toeholds(
-                names, length, target, dev, temperature_C, seed, three_letter, ms, last, salt_M
+                names,
+                length,
+                target,
+                dev,
+                temperature_C,
+                seed,
+                three_letter,
+                ms,
+                last and advise,
+                salt_M,
             )
             return found, ms
         except ToeholdShortage:
@@ -371,11 +384,16 @@ def design_all_toeholds(
     options: DesignOptions,
     seed: int,
     pinned: set[str] | None = None,
+    strands: dict[str, list[str]] | None = None,
+    complexes: dict[str, tuple[list[str], str]] | None = None,
 ) -> tuple[dict[str, Toehold], dict[int, list[str]], float]:
     """Every toehold domain, one stickydesign call per length (shortest first), each
     length at its target (:func:`dsdcrn.design.toehold_energy.toehold_targets`).  The
     toeholds not in ``pinned`` (no flank that :func:`pin_flanks` can set) get the ends
-    whose generic energy is nearest the target.
+    whose generic energy is nearest the target.  With ``options.share_toeholds``, a
+    length stickydesign cannot supply (:class:`ToeholdShortage`) shares the most it
+    finds among its domains (:func:`dsdcrn.design.toehold_sharing.share_toeholds`, which
+    needs the system's ``strands`` and ``complexes``).
 
     Returns (toehold per domain name, toehold names per length in nt, the spurious limit
     used: ``options.toehold_maxspurious``, or with ``None`` the largest limit any length
@@ -393,15 +411,75 @@ def design_all_toeholds(
     for length in sorted(by_len):
         names = by_len[length]
         args = (names, length, targets[length], o.toehold_dev, o.temperature_C, seed)
-        if o.toehold_maxspurious is not None:
-            found = design_toeholds(*args, o.three_letter, o.toehold_maxspurious, salt_M=salt)
-        else:
-            found, used = design_toeholds_default(*args, o.three_letter, salt)
-            spurious_used = max(spurious_used, used)
+        try:
+            advise = not o.share_toeholds  # a shortage is then no error
+            if o.toehold_maxspurious is not None:
+                ms = o.toehold_maxspurious
+                found = design_toeholds(*args, o.three_letter, ms, advise, salt)
+            else:
+                found, used = design_toeholds_default(*args, o.three_letter, salt, advise)
+                spurious_used = max(spurious_used, used)
+        except ToeholdShortage:
+            if not o.share_toeholds:
+                raise
+            shared, spurious = _shared(
+                names, length, targets[length], o, seed, pinned, chosen, strands, complexes
+            )
+            chosen.update(shared)
+            spurious_used = max(spurious_used, spurious)
+            continue
         found = sorted(found, key=lambda c: abs(c.dG - targets[length]))
         order = sorted(names, key=lambda n: pinned is not None and n in pinned)
         chosen.update(zip(order, found, strict=True))
     return chosen, by_len, spurious_used
+
+
+def _shared(
+    names: list[str],
+    length: int,
+    target: float,
+    o: DesignOptions,
+    seed: int,
+    pinned: set[str] | None,
+    chosen: dict[str, Toehold],
+    strands: dict[str, list[str]] | None,
+    complexes: dict[str, tuple[list[str], str]] | None,
+) -> tuple[dict[str, Toehold], float]:
+    """The ``length``-nt toeholds shared among ``names``: every end stickydesign finds at
+    the loosest spurious limit, coloured onto the names
+    (:func:`dsdcrn.design.toehold_sharing.share_toeholds`).  Returns (toehold per name,
+    the limit)."""
+    import stickydesign
+
+    from dsdcrn.design.toehold_sharing import share_toeholds
+
+    if strands is None or complexes is None:
+        raise DesignError("toehold sharing needs the system's strands and complexes")
+    ms = (
+        TOEHOLD_MAXSPURIOUS_FALLBACK[-1] if o.toehold_maxspurious is None else o.toehold_maxspurious
+    )
+    vienna = _vienna(o.temperature_C, o.salt_equivalent_M())
+    energetics = stickydesign.EnergeticsDAOE(temperature=o.temperature_C)
+    ask = _Ask(length, target, o.toehold_dev, ms, o.three_letter, seed)
+    ends, reason = _easyends(ask, 0, vienna, energetics)
+    if not ends:
+        raise DesignError(f"toehold sharing: stickydesign found no {length}-nt toehold ({reason})")
+    where = f"{length}-nt toeholds shared at {target:.2f} ± {o.toehold_dev:g} kcal/mol"
+    found = [describe_end(f, target, o.toehold_dev, where, vienna.md) for f in ends]
+    fixed = {n: c.sequence for n, c in chosen.items()}
+    rng = np.random.default_rng([seed, length])
+    col = share_toeholds(
+        names,
+        [c.sequence for c in found],
+        [c.dG for c in found],
+        target,
+        strands,
+        complexes,
+        fixed,
+        pinned,
+        rng,
+    )
+    return {n: found[i] for n, i in col.items()}, ms
 
 
 def pin_flanks(
@@ -463,6 +541,26 @@ def pin_flanks(
     return pins
 
 
+def clashing_pins(seq: np.ndarray, lay: Layout, pins: dict[int, int]) -> list[int]:
+    """The pinned positions (``pins``: position -> base) inside a strand window of fixed
+    bases only (toeholds and pins) that holds a forbidden run, which no change of a long
+    domain could break: a pin is chosen for its own toehold's contexts, and elsewhere
+    its base may complete a run with another toehold (shared toeholds make that likelier)."""
+    trial = seq.copy()
+    fixed = ~lay.mutable
+    for p, b in pins.items():
+        trial[p] = b
+        fixed[p] = True
+    s = lay.strand_codes(trial)
+    s = np.where(lay.s_sep | ~fixed[np.where(lay.s_sep, 0, lay.s_idx)], 9, s)
+    out: set[int] = set()
+    for bases, run in FORBIDDEN_RUNS:
+        member = np.isin(s, list(bases)).astype(np.int32)
+        for start in np.flatnonzero(np.convolve(member, np.ones(run, np.int32), "valid") == run):
+            out |= {int(p) for p in lay.s_idx[start : start + run] if int(p) in pins}
+    return sorted(out)
+
+
 def _pin_cost(
     seq: np.ndarray,
     lay: Layout,
@@ -515,6 +613,46 @@ def _pair_folds(seq: str, md: Any) -> bool:
 PAIR_UNPAIRED_MIN = 0.95
 
 
+def _sharing_groups(
+    chosen: dict[str, Toehold], by_len: dict[int, list[str]]
+) -> list[list[list[str]]]:
+    """Per length, the names grouped by the sequence they share (one name a group
+    unless :func:`_shared` coloured them)."""
+    out = []
+    for names in by_len.values():
+        same: dict[str, list[str]] = {}
+        for n in names:
+            same.setdefault(chosen[n].sequence, []).append(n)
+        out.append(list(same.values()))
+    return out
+
+
+def _junctions_ok(
+    chosen: dict[str, Toehold],
+    lay: Layout,
+    index: dict[str, int],
+    strands: dict[str, list[str]],
+    md: Any,
+) -> bool:
+    """Whether no strand holds a forbidden run with the toeholds of ``chosen`` (long
+    domains masked) and, unless ``md`` is False, no junction of adjacent toeholds reads
+    part of a toehold or (with a ViennaRNA model ``md``) folds onto itself."""
+    masked = {n: "N" * int(lay.lengths[index[n]]) for n in lay.names}
+    masked.update({n: c.sequence for n, c in chosen.items()})
+    reads = set().union(*[_windows(c.sequence) for c in chosen.values()])
+    for toks in strands.values() if md is not False else ():
+        for i in range(len(toks) - 1):  # junctions of adjacent toeholds
+            pair = [toks[i], toks[i + 1]]
+            if all(t.rstrip("*") in chosen for t in pair):
+                a, b = (token_sequence(masked, t) for t in pair)
+                n = TOEHOLD_MATCH_NT
+                if any((a + b)[k : k + n] in reads for k in range(len(a) - n + 1, len(a))):
+                    return False
+                if md is not None and _pair_folds(a + b, md):
+                    return False
+    return not any(FORBIDDEN_RE.search(assemble(t, masked)) for t in strands.values())
+
+
 def place_toeholds(
     chosen: dict[str, Toehold],
     by_len: dict[int, list[str]],
@@ -525,38 +663,34 @@ def place_toeholds(
     rng: np.random.Generator,
     md: Any = None,
 ) -> None:
-    """Write toeholds into ``seq``; permute same-length toeholds (in ``chosen``) if two
+    """Write toeholds into ``seq``; permute same-length toeholds (in ``chosen``; names
+    sharing a sequence move together) if two
     adjacent toeholds would form a forbidden run, or a window across their junction would
     read part of a toehold (occlusion), or (with a ViennaRNA model ``md``) they fold onto
     each other: none of which the long-domain search can repair."""
 
     def junction_ok(occlusion: bool) -> bool:
-        masked = {n: "N" * int(lay.lengths[index[n]]) for n in lay.names}
-        masked.update({n: c.sequence for n, c in chosen.items()})
-        reads = set().union(*[_windows(c.sequence) for c in chosen.values()])
-        for toks in strands.values() if occlusion else ():
-            for i in range(len(toks) - 1):  # junctions of adjacent toeholds
-                pair = [toks[i], toks[i + 1]]
-                if all(t.rstrip("*") in chosen for t in pair):
-                    a, b = (token_sequence(masked, t) for t in pair)
-                    n = TOEHOLD_MATCH_NT
-                    if any((a + b)[k : k + n] in reads for k in range(len(a) - n + 1, len(a))):
-                        return False
-                    if md is not None and _pair_folds(a + b, md):
-                        return False
-        return not any(FORBIDDEN_RE.search(assemble(t, masked)) for t in strands.values())
+        return _junctions_ok(chosen, lay, index, strands, md if occlusion else False)
 
+    def write() -> None:
+        for name, c in chosen.items():
+            i = index[name]
+            seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]] = encode(c.sequence)
+
+    groups = _sharing_groups(chosen, by_len)
+    if any(len(g) > 1 for group in groups for g in group) and junction_ok(False):
+        write()  # shared toeholds: their colouring chose the junctions already
+        return
     for occlusion in (True, False):  # junction windows may be unavoidable (A/C/T code)
         for _ in range(200):
             if junction_ok(occlusion):
-                for name, c in chosen.items():
-                    i = index[name]
-                    seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]] = encode(c.sequence)
+                write()
                 return
-            for names in by_len.values():
-                items = [chosen[n] for n in names]
-                for n, j in zip(names, rng.permutation(len(names)), strict=True):
-                    chosen[n] = items[j]
+            for group in groups:
+                items = [chosen[g[0]] for g in group]
+                for g, j in zip(group, rng.permutation(len(group)), strict=True):
+                    for n in g:
+                        chosen[n] = items[j]
     raise DesignError(
         "toeholds adjacent in a strand always form GGGG/CCCC/AAAAA/TTTTT across their "
         "junction; separate them or change toehold lengths"

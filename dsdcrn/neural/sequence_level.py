@@ -46,8 +46,10 @@ __all__ = [
 #: domains, not toeholds: the toeholds and the flanking bases their energies are
 #: pinned with are fixed before it (measured on two small circuits, two seeds each: it
 #: moved at most 2 of 12 toeholds' in-context energies, by at most 0.23 kcal/mol, at
-#: 1.2-1.8x the time).
-SEQUENCE_DESIGN = DesignOptions(defect_steps=0)
+#: 1.2-1.8x the time).  A circuit that needs more toeholds of one length than
+#: stickydesign supplies (Kang-Kim 2-2-1: 180 of 6 nt, 57 found) shares them
+#: (:mod:`dsdcrn.design.toehold_sharing`); smaller circuits are designed as before.
+SEQUENCE_DESIGN = DesignOptions(defect_steps=0, share_toeholds=True)
 
 
 @dataclass
@@ -58,7 +60,8 @@ class SequenceRates:
     Peppercorn's length-only energy of its length; ``ratio`` per condensed reaction, its
     sequence-derived rate constant over the domain-level one; ``seconds`` of design,
     condensing again and realising again; ``realised``: whether the concentrations were
-    realised again for the sequences' rates.
+    realised again for the sequences' rates; ``sequences``: distinct toehold sequences
+    (fewer than the toeholds when they are shared, :mod:`dsdcrn.design.toehold_sharing`).
     """
 
     design_seed: int
@@ -67,6 +70,7 @@ class SequenceRates:
     ratio: list[float]
     seconds: dict[str, float]
     realised: bool = False
+    sequences: int | None = None
 
     def summary(self) -> dict[str, Any]:
         """Range of the toehold energies, spread of their shifts from the length-only
@@ -78,6 +82,7 @@ class SequenceRates:
         return {
             "design_seed": self.design_seed,
             "toeholds": len(g),
+            "toehold_sequences": self.sequences or len(g),
             "toehold_dG_min": round(float(g.min()), 3),
             "toehold_dG_max": round(float(g.max()), 3),
             "shift_from_length_only_min": round(float(d.min()), 3),
@@ -99,8 +104,11 @@ def summary_text(s: dict[str, Any]) -> str:
     q = s["rate_ratio_quantiles_0_5_50_95_100"]
     again = s["realised_for_these_rates"]
     how = "realised again for these rates" if again else "as realised for domain-level rates"
+    n = s.get("toehold_sequences", s["toeholds"])
+    shared = f" on {n} sequences" if n < s["toeholds"] else ""
     return (
-        f"sequence design {s['design_seed']}: {s['toeholds']} toeholds, in-context ΔG "
+        f"sequence design {s['design_seed']}: {s['toeholds']} toeholds{shared}, "
+        f"in-context ΔG "
         f"{s['toehold_dG_min']:.2f} to {s['toehold_dG_max']:.2f} kcal/mol, "
         f"{s['shift_from_length_only_min']:+.2f} to {s['shift_from_length_only_max']:+.2f} "
         f"from the length-only energies (sd {s['shift_from_length_only_sd']:.2f}); rate "
@@ -148,7 +156,8 @@ def sequence_circuit(
     out = replace(compiled, enumerated=replace(e, reactions=reactions))
     seconds = {"design": round(t1 - t0, 1), "condense": round(t2 - t1, 1)}
     shift = {t: g - peppercorn_helix_dG(compiled.system.domains[t].length) for t, g in dG.items()}
-    rates = SequenceRates(design_seed, dG, shift, ratio, seconds)
+    distinct = len({design.domains[t] for t in dG})
+    rates = SequenceRates(design_seed, dG, shift, ratio, seconds, sequences=distinct)
     if realise is not None:
         return realised_again(out, rates, realise)
     return out, rates

@@ -180,3 +180,12 @@ def test_a_read_out_needs_a_formal_crn(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert stop.value.code == 2 and err.count("\n") == 0
     assert "--read-out needs a formal CRN (a PIL has no species)" in err
+
+
+def test_share_toeholds_reaches_the_design_options() -> None:
+    from dsdcrn.cli.main import _build_options, parser
+
+    on = parser().parse_args(["design", "--share-toeholds"])
+    off = parser().parse_args(["design"])
+    assert _build_options(on).design.share_toeholds
+    assert not _build_options(off).design.share_toeholds

@@ -178,3 +178,16 @@ def test_default_kmer_and_alphabet_check() -> None:
     with pytest.raises(DesignError, match="at least 7") as info:
         check_alphabet([DomainSpec("x", 3000, "long")], 6, False)
     assert "or use the four-letter" not in str(info.value)
+
+
+def test_twin_toeholds_read_each_other_and_share_their_kmers() -> None:
+    # t and u carry one sequence (shared toeholds); x reads part of it
+    domains, seq = _system(
+        {"t": "ACTCCA", "u": "ACTCCA", "x": "TTACTCCT"}, {"t": "toehold", "u": "toehold"}
+    )
+    lay = Layout(domains, {"P": ["t"], "Q": ["u"], "S": ["x"]}, 6)
+    hard = HardConstraints(seq, lay, lay.unit_labels, _wide(lay), [(0, True), (0, False)])
+    assert hard.toehold_hits(seq).sum() == 1  # x reads ACTCC; u, t's twin, does not count
+    assert violations(seq, lay, _wide(lay))[0] > 0  # the twins' 6-mers repeat
+    assert lay.share_windows(seq) == 1  # u's one 6-nt window goes
+    assert violations(seq, lay, _wide(lay))[0] == 0

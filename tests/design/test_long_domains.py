@@ -9,6 +9,7 @@ from dsdcrn.design.constraints import HardConstraints, Layout, encode, violation
 from dsdcrn.design.kmers import SpuriousSearch
 from dsdcrn.design.long_domains import (
     alphabet_codes,
+    clear_toehold_windows,
     design_long_domains,
     draw_long_domains,
     gc_bounds,
@@ -34,6 +35,16 @@ def _start(k: int = 7) -> tuple[np.ndarray, Layout]:
     seq = np.zeros(lay.total, np.uint8)
     seq[:6] = encode(TOEHOLD)
     return seq, lay
+
+
+def _repaired(seed: int) -> tuple[np.ndarray, Layout, tuple, np.random.Generator]:
+    """A drawn and repaired sequence: (seq, layout, GC bounds, the generator after)."""
+    seq, lay = _start()
+    bounds = gc_bounds(lay, GC)
+    rng = np.random.default_rng(seed)
+    draw_long_domains(seq, lay, bounds, [1], rng)
+    repair(seq, lay, bounds, True, rng, 30.0, "")
+    return seq, lay, bounds, rng
 
 
 def _gc(seq: np.ndarray, lay: Layout) -> np.ndarray:
@@ -94,11 +105,7 @@ def test_repair_gives_up_when_only_toeholds_violate() -> None:
 
 
 def test_ssm_never_raises_the_score_and_keeps_constraints() -> None:
-    seq, lay = _start()
-    bounds = gc_bounds(lay, GC)
-    rng = np.random.default_rng(1)
-    draw_long_domains(seq, lay, bounds, [1], rng)
-    repair(seq, lay, bounds, True, rng, 30.0, "")
+    seq, lay, bounds, rng = _repaired(1)
     ssm = SpuriousSearch(lay.labels, seq)
     hard = HardConstraints(seq, lay, lay.unit_labels, bounds)
     stats = refine_ssm(seq, lay, ssm, hard, [0, 1, 3], rng, 120)
@@ -128,3 +135,33 @@ def test_design_long_domains_runs_both_phases_deterministically() -> None:
     seq0, lay = _start()
     stats0, *_ = design_long_domains(seq0, lay, GC, np.random.default_rng(5), 30.0, True, 0)
     assert "ssm_steps" not in stats0  # no SSM steps asked for
+
+
+def test_pair_check_agrees_with_the_whole_sequence_check() -> None:
+    seq, lay, bounds, rng = _repaired(3)
+    hard = HardConstraints(seq, lay, lay.unit_labels, bounds)
+    mutable = np.flatnonzero(lay.mutable)
+    verdicts = set()
+    for _ in range(400):
+        where = [int(p) for p in rng.choice(mutable, int(rng.integers(1, 3)), replace=False)]
+        trial = seq.copy()
+        trial[where] = rng.choice([0, 1, 3], len(where))
+        whole = violations(trial, lay, bounds)[0] == 0
+        assert hard.allows(trial, where) == whole
+        verdicts.add(whole)
+    assert verdicts == {True, False}  # both kinds of change were met
+
+
+def test_toehold_window_clearing_stops_at_its_time_bound() -> None:
+    def run(max_seconds: float) -> tuple[dict, np.ndarray]:
+        seq, lay, bounds, rng = _repaired(0)
+        hard = HardConstraints(seq, lay, lay.unit_labels, bounds, [(0, True), (0, False)])
+        return clear_toehold_windows(seq, lay, hard, [0, 1, 3], rng, max_seconds), seq
+
+    bounded, seq = run(0.0)  # no pass starts after 0 s
+    assert bounded["toehold_windows_passes"] == 0 and bounded["toehold_windows_kept_changes"] == 0
+    assert bounded["toehold_windows_after_draw"] == bounded["toehold_windows_initial"] > 0
+    full, cleared = run(float("inf"))
+    assert full["toehold_windows_passes"] >= 1
+    assert full["toehold_windows_after_draw"] < full["toehold_windows_initial"]
+    assert not (cleared == seq).all()

@@ -164,3 +164,17 @@ def test_place_toeholds_gives_up_when_no_order_helps() -> None:
             strands,
             np.random.default_rng(0),
         )
+
+
+def test_a_pin_that_completes_a_run_with_a_toehold_is_named() -> None:
+    domains = [DomainSpec("t", 6, "toehold"), DomainSpec("x", 10, "long")]
+    lay = Layout(domains, {"S": ["t", "x"], "B": ["x*", "t*"]}, 7)
+    seq = np.zeros(lay.total, np.uint8)
+    seq[:6] = encode("CTTATA")  # ends in four A/T
+    x0 = int(lay.starts[1])
+    # x's first base A: TTATA + A is six A/T in a row, every base fixed
+    assert toeholds.clashing_pins(seq, lay, {x0: 0}) == [x0]
+    assert toeholds.clashing_pins(seq, lay, {x0: 1}) == []  # C breaks it
+    seq[:6] = encode("CTTCTA")
+    seq[x0 + 1 : x0 + 4] = 0  # TA + A + AAA: the run goes through unpinned bases
+    assert toeholds.clashing_pins(seq, lay, {x0: 0}) == []

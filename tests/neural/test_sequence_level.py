@@ -128,3 +128,19 @@ def test_train_rates_sequence_end_to_end(tmp_path, capsys):
     # measured 4.4e-4 over these 3 samples (θ 0.154 from 0.126); the solver's own
     # tolerances move θ by about 3e-6 here (2e-5 of itself, see the README)
     assert max(moved) > 1e-4
+
+
+@pytest.mark.slow
+def test_kang_kim_sequence_rates_share_toeholds(tmp_path):
+    """The Kang-Kim 2-2-1 circuit needs 180 toeholds of 6 nt, stickydesign supplies 57:
+    ``--rates sequence`` shares them (about 5 min) and trains at the rates they give."""
+    import json
+
+    from dsdcrn.cli.main import main
+
+    out = tmp_path / "run"
+    argv = ["train", "and-corners", "--model", "kang-kim", "--level", "dsd", "--n-train", "4"]
+    main([*argv, "--rates", "sequence", "--design-seed", "1", "--no-cache", "-q", "-o", str(out)])
+    s = json.loads((out / "result.json").read_text())["sequence_rates"]
+    assert s["toeholds"] == 186 and 57 <= s["toehold_sequences"] < 100  # shared
+    assert s["reactions_changed_over_10pct"] > 500  # measured 1,197 of 4,727
