@@ -62,26 +62,15 @@ def draw_long_domains(
 ) -> None:
     """Fill every long domain of ``seq`` with random bases (in place), its G/C count drawn
     uniformly inside ``gc_counts``; G/C positions take a base of ``strong``, the rest A/T."""
-    for i in lay.long_ids:
-        seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]] = _draw_domain(
-            int(lay.lengths[i]), i, gc_counts, strong, rng
-        )
-
-
-def _draw_domain(
-    n: int,
-    i: int,
-    gc_counts: tuple[np.ndarray, np.ndarray],
-    strong: list[int],
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Random bases of domain ``i`` (``n`` nt): a G/C count drawn uniformly inside
-    ``gc_counts``, G/C positions a base of ``strong``, the rest A/T."""
     low, high = gc_counts
-    n_gc = int(rng.integers(low[i], high[i] + 1))
-    gcmask = np.zeros(n, bool)
-    gcmask[rng.choice(n, n_gc, replace=False)] = True
-    return np.where(gcmask, rng.choice(strong, n), rng.choice([0, 3], n))
+    for i in lay.long_ids:
+        n = int(lay.lengths[i])
+        n_gc = int(rng.integers(low[i], high[i] + 1))
+        gcmask = np.zeros(n, bool)
+        gcmask[rng.choice(n, n_gc, replace=False)] = True
+        seq[lay.starts[i] : lay.starts[i] + n] = np.where(
+            gcmask, rng.choice(strong, n), rng.choice([0, 3], n)
+        )
 
 
 #: Repair steps without improvement after which one offending long domain is redrawn.
@@ -98,16 +87,14 @@ def _repair_trial(
     strong: list[int],
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """``seq`` with one offending long domain redrawn inside its GC window (``redraw``;
-    fixed bases kept) or one offending base changed, toward the GC window when the
-    domain lies outside it."""
+    """``seq`` with one offending long domain redrawn (``redraw``) or one offending base
+    changed, toward the GC window when the domain lies outside it."""
     cand = np.flatnonzero(bad)
     trial = seq.copy()
     if redraw:
         i = int(lay.owner[rng.choice(cand)])
         sl = slice(lay.starts[i], lay.starts[i] + lay.lengths[i])
-        new = _draw_domain(int(lay.lengths[i]), i, gc_counts, strong, rng)
-        trial[sl] = np.where(lay.mutable[sl], new, seq[sl])
+        trial[sl] = np.where(lay.mutable[sl], rng.choice(alphabet, int(lay.lengths[i])), seq[sl])
         return trial
     low, high = gc_counts
     p = int(rng.choice(cand))
