@@ -29,7 +29,7 @@ import numpy as np
 from dsdcrn.design.constraints import FORBIDDEN_RE, TOEHOLD_MATCH_NT, revcomp
 from dsdcrn.errors import DesignError
 
-__all__ = ["RECOLOUR_TRIES", "adjacent_toeholds", "conflicts", "share_toeholds", "twins"]
+__all__ = ["RECOLOUR_TRIES", "adjacent_toeholds", "conflicts", "share_toeholds"]
 
 #: Recolourings tried before adjacent toehold pairs that repeat are an error.
 RECOLOUR_TRIES = 2000
@@ -61,15 +61,6 @@ def adjacent_toeholds(strands: Mapping[str, list[str]], toeholds: set[str]) -> s
         for x, y in itertools.pairwise(toks)
         if x.rstrip("*") in toeholds and y.rstrip("*") in toeholds
     }
-
-
-def twins(chosen: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """Name -> every name with the same sequence (itself included), for ``chosen``
-    (name -> sequence)."""
-    groups: dict[str, list[str]] = defaultdict(list)
-    for n, s in chosen.items():
-        groups[s].append(n)
-    return {n: tuple(groups[s]) for n, s in chosen.items()}
 
 
 def _read(token: str, seq: str) -> str:

@@ -11,7 +11,6 @@ from dsdcrn.design.toehold_sharing import (
     adjacent_toeholds,
     conflicts,
     share_toeholds,
-    twins,
 )
 from dsdcrn.design.toeholds import ToeholdShortage
 from dsdcrn.errors import DesignError
@@ -51,11 +50,6 @@ def test_shared_colouring_keeps_partners_apart_and_pairs_distinct() -> None:
         NAMES, SEQS, [-8.3] * 4, -8.3, STRANDS, COMPLEXES, {}, None, np.random.default_rng(0)
     )
     assert again == col
-    assert twins({"a": "AC", "b": "GT", "c": "AC"}) == {
-        "a": ("a", "c"),
-        "b": ("b",),
-        "c": ("a", "c"),
-    }
 
 
 def test_too_few_sequences_for_a_strand_is_one_line() -> None:
