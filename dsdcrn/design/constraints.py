@@ -35,12 +35,14 @@ __all__ = [
     "decode",
     "default_kmer",
     "domain_layout",
+    "junction_reads",
     "encode",
     "find_motifs",
     "longest_shared_kmer",
     "flank_position",
     "revcomp",
     "split_token",
+    "toehold_reads",
     "violations",
 ]
 
@@ -90,6 +92,19 @@ def encode(seq: str) -> np.ndarray:
 def decode(values: np.ndarray) -> str:
     """The sequence of base codes ``values``."""
     return "".join(BASES[int(c)] for c in values)
+
+
+def toehold_reads(seq: str, n: int = TOEHOLD_MATCH_NT) -> set[str]:
+    """The ``n``-nt windows of ``seq`` and of its reverse complement."""
+    both = (seq, revcomp(seq))
+    return {s[i : i + n] for s in both for i in range(len(s) - n + 1)}
+
+
+def junction_reads(a: str, b: str, reads: set[str]) -> int:
+    """How many :data:`TOEHOLD_MATCH_NT`-nt windows across the junction of ``a`` and
+    ``b`` (each at least that long) are in ``reads``."""
+    n = TOEHOLD_MATCH_NT
+    return sum((a + b)[j : j + n] in reads for j in range(len(a) - n + 1, len(a)))
 
 
 def split_token(token: str) -> tuple[str, bool]:
@@ -193,11 +208,10 @@ class Layout:
         """Drop the ``k``-mer windows of every fixed domain whose sequence an earlier one
         carries (toeholds shared by several domains): one copy stands for them all, as
         the copies cannot differ.  Returns the windows dropped."""
-        twins = _twin_domains(seq, self)
-        drop = [d for d, g in twins.items() if d != g[0]]
-        keep = ~np.isin(self.owner[self.win[:, 0]], drop) if len(self.win) else []
+        drop = [d for d, g in _twin_domains(seq, self).items() if d != g[0]]
         before = len(self.win)
-        self.win = self.win[keep] if len(self.win) else self.win
+        if before:
+            self.win = self.win[~np.isin(self.owner[self.win[:, 0]], drop)]
         return before - len(self.win)
 
     def strand_codes(self, seq: np.ndarray) -> np.ndarray:
@@ -372,9 +386,7 @@ class HardConstraints:
             A = self.Dwin[self.Doff[g] : self.Doff[g + 1]]
             if len(A):
                 new = kmer_keys(codes(trial, self.D[A]))
-                so, sn = np.sort(self.Dkeys[A]), np.sort(new)
-                cnt = _count(self.SD, new) - _count(so, new) + _count(sn, new)
-                if (cnt > 1).any():
+                if self._repeats(A, new):
                     return None
                 change = (A, new)
         return (i, dgc, change)
@@ -395,9 +407,13 @@ class HardConstraints:
         if self.D is None:
             return True
         A = np.unique(np.concatenate([self.Dwin[self.Doff[g] : self.Doff[g + 1]] for g in pos]))
-        new = kmer_keys(codes(trial, self.D[A]))
+        return not self._repeats(A, kmer_keys(codes(trial, self.D[A])))
+
+    def _repeats(self, A: np.ndarray, new: np.ndarray) -> bool:
+        """Whether windows ``A`` reading the k-mer keys ``new`` (the other windows as
+        they are) make some k-mer occur twice."""
         so, sn = np.sort(self.Dkeys[A]), np.sort(new)
-        return not (_count(self.SD, new) - _count(so, new) + _count(sn, new) > 1).any()
+        return bool((_count(self.SD, new) - _count(so, new) + _count(sn, new) > 1).any())
 
     def collisions(self, trial: np.ndarray, g: int, old: int) -> np.ndarray | None:
         """Positions of the windows elsewhere whose ``k``-mer the change at ``g`` would

@@ -26,7 +26,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from dsdcrn.design.constraints import FORBIDDEN_RE, TOEHOLD_MATCH_NT, revcomp
+from dsdcrn.design.constraints import FORBIDDEN_RE, junction_reads, toehold_reads
+from dsdcrn.design.toehold_energy import token_sequence
 from dsdcrn.errors import DesignError
 
 __all__ = ["RECOLOUR_TRIES", "adjacent_toeholds", "conflicts", "share_toeholds"]
@@ -63,10 +64,6 @@ def adjacent_toeholds(strands: Mapping[str, list[str]], toeholds: set[str]) -> s
     }
 
 
-def _read(token: str, seq: str) -> str:
-    return revcomp(seq) if token.endswith("*") else seq
-
-
 class _Junctions:
     """Cost of a sequence for a name at its toehold-toehold junctions: (forbidden runs,
     windows across the junction that read part of some toehold)."""
@@ -77,11 +74,7 @@ class _Junctions:
             self.of[x.rstrip("*")].append((x, y))
             self.of[y.rstrip("*")].append((x, y))
         self.fixed, self.seqs = fixed, seqs
-        n = TOEHOLD_MATCH_NT
-        every = [*seqs, *fixed.values()]
-        self.reads = {
-            r[i : i + n] for s in every for r in (s, revcomp(s)) for i in range(len(r) - n + 1)
-        }
+        self.reads = set().union(*(toehold_reads(s) for s in [*seqs, *fixed.values()]))
 
     def cost(self, name: str, i: int, col: Mapping[str, int]) -> tuple[int, int]:
         bad = soft = 0
@@ -94,13 +87,12 @@ class _Junctions:
                     if b == name
                     else (self.seqs[col[b]] if b in col else self.fixed.get(b))
                 )
-                parts.append(None if s is None else _read(t, s))
+                parts.append(None if s is None else token_sequence({b: s}, t))
             if None in parts:
                 continue
             a, c = parts
             bad += bool(FORBIDDEN_RE.search(a + c))
-            n = TOEHOLD_MATCH_NT
-            soft += sum((a + c)[j : j + n] in self.reads for j in range(len(a) - n + 1, len(a)))
+            soft += junction_reads(a, c, self.reads)
         return bad, soft
 
 

@@ -37,7 +37,8 @@ from dsdcrn.design.constraints import (
     decode,
     encode,
     flank_position,
-    revcomp,
+    junction_reads,
+    toehold_reads,
 )
 from dsdcrn.design.toehold_energy import (
     Context,
@@ -144,11 +145,6 @@ def _sticky_window(
     return float(mid), float(max(mid - lo, hi - mid, 0.02 * mid) / mid)
 
 
-def _windows(seq: str, n: int = TOEHOLD_MATCH_NT) -> set[str]:
-    both = (seq, revcomp(seq))
-    return {s[i : i + n] for s in both for i in range(len(s) - n + 1)}
-
-
 def _seeded_endchooser(target: float, vienna: _Vienna, rng: np.random.Generator) -> Any:
     """An ``easyends`` chooser (seeded; stickydesign 0.9.2's own draws from an unseeded
     generator): the end whose core's generic ViennaRNA energy is nearest ``target``
@@ -162,12 +158,12 @@ def _seeded_endchooser(target: float, vienna: _Vienna, rng: np.random.Generator)
         taken: set[str] = set()
         short: set[str] = set()
         for e in currentends:
-            taken |= _windows(decode(np.asarray(e)[1:-1]))
-            short |= _windows(decode(np.asarray(e)[1:-1]), 4)
+            taken |= toehold_reads(decode(np.asarray(e)[1:-1]))
+            short |= toehold_reads(decode(np.asarray(e)[1:-1]), 4)
         ddiff = np.array([abs(vienna(c) - target) for c in cores])
         ddiff = ddiff + 100.0 * _self_complementary(np.asarray(availends)[:, 1:-1])
-        ddiff = ddiff + 50.0 * np.array([bool(_windows(c) & taken) for c in cores])
-        ddiff = ddiff + 5.0 * np.array([len(_windows(c, 4) & short) for c in cores])
+        ddiff = ddiff + 50.0 * np.array([bool(toehold_reads(c) & taken) for c in cores])
+        ddiff = ddiff + 5.0 * np.array([len(toehold_reads(c, 4) & short) for c in cores])
         choices = np.flatnonzero(ddiff <= np.amin(ddiff) + 0.1)
         return availends[choices[rng.integers(0, len(choices))]]
 
@@ -501,7 +497,7 @@ def pin_flanks(
     for t in contexts:
         i = lay.names.index(t)
         cores[t] = decode(seq[lay.starts[i] : lay.starts[i] + lay.lengths[i]])
-    reads = set().union(*(_windows(c) for c in cores.values()))
+    reads = set().union(*(toehold_reads(c) for c in cores.values()))
     pins: dict[int, int] = {}
     for t, ctx in sorted(contexts.items()):
         if not ctx:
@@ -639,14 +635,13 @@ def _junctions_ok(
     part of a toehold or (with a ViennaRNA model ``md``) folds onto itself."""
     masked = {n: "N" * int(lay.lengths[index[n]]) for n in lay.names}
     masked.update({n: c.sequence for n, c in chosen.items()})
-    reads = set().union(*[_windows(c.sequence) for c in chosen.values()])
+    reads = set().union(*[toehold_reads(c.sequence) for c in chosen.values()])
     for toks in strands.values() if md is not False else ():
         for i in range(len(toks) - 1):  # junctions of adjacent toeholds
             pair = [toks[i], toks[i + 1]]
             if all(t.rstrip("*") in chosen for t in pair):
                 a, b = (token_sequence(masked, t) for t in pair)
-                n = TOEHOLD_MATCH_NT
-                if any((a + b)[k : k + n] in reads for k in range(len(a) - n + 1, len(a))):
+                if junction_reads(a, b, reads):
                     return False
                 if md is not None and _pair_folds(a + b, md):
                     return False
