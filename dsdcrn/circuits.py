@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dsdcrn.errors import DsdcrnError
 from dsdcrn.model.crn import CRN, Reaction, parse_crn
-from dsdcrn.neural import kang_kim, nagipogu_reif
+from dsdcrn.neural import nagipogu_reif
 from dsdcrn.neural.network import rail, signed
 from dsdcrn.options import UNIT_NM
 
@@ -90,12 +90,20 @@ def rps_oscillator(unit_nM: float = UNIT_NM) -> CRN:
 
 
 def kang_kim_2_2_1(unit_nM: float = UNIT_NM) -> CRN:
-    """The Kang-Kim one-pot network with 2 inputs, 2 hidden units and 1 output
-    (:func:`dsdcrn.neural.kang_kim.build` with its defaults: smooth activation,
-    sign-routed training, seed 0), as ``dsdcrn neural kang-kim --dim 2 --hidden 2``
-    writes it (``unit_nM`` nM per formal unit)."""
-    net = kang_kim.build((2, 2, 1))
-    text = net.to_text(unit_nM=unit_nM)
+    """The Kang-Kim one-pot network with 2 inputs, 2 hidden units and 1 output as
+    ``dsdcrn train and-corners --model kang-kim --level dsd`` compiles it: the smooth
+    activation, sign-routed training, seed 0's weights, every rate constant 1 and each
+    unimolecular reaction made bimolecular with a catalyst of its own
+    (:data:`dsdcrn.neural.dsd.KK_DSD`, :func:`dsdcrn.neural.network.catalysed`), the
+    variant whose rates DNA can realise (``unit_nM`` nM per formal unit; the DSD runs
+    use :data:`dsdcrn.neural.dsd.KK_UNIT_NM`, 2.5 nM).  The network's inputs ``X1``,
+    ``X2`` and target ``Y1`` start at 0: the lab adds them per sample."""
+    from dsdcrn.neural.dsd import KK_DSD
+    from dsdcrn.neural.experiment import make_model
+    from dsdcrn.neural.tasks import load_task
+
+    model, _ = make_model(load_task("and-corners", seed=0), "kang-kim", seed=0, **KK_DSD)
+    text = "# kang_kim_2_2_1\n" + model.network_.to_text(unit_nM=unit_nM)
     return parse_crn(text, source="<kang-kim-2-2-1>", name="kang_kim_2_2_1")
 
 

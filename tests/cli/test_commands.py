@@ -162,14 +162,23 @@ def test_built_in_circuits_by_name(tmp_path, capsys):
     assert stop.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
-def test_the_kang_kim_circuit_is_what_the_neural_builder_writes(capsys):
-    _run(["default", "--circuit", "kang_kim_2_2_1"])
+def test_the_kang_kim_circuit_is_what_dsd_training_compiles(capsys):
+    from dsdcrn.neural.dsd import KK_DSD, KK_UNIT_NM
+    from dsdcrn.neural.experiment import make_model
+    from dsdcrn.neural.tasks import load_task
+
+    _run(["default", "--circuit", "kang_kim_2_2_1", "--unit-nM", str(KK_UNIT_NM)])
     text = capsys.readouterr().out
     built_in = parse_crn(text)
-    _run(["neural", "kang-kim", "--dim", "2", "--hidden", "2", "--outputs", "1"])
-    written = parse_crn(capsys.readouterr().out)
+    model, _ = make_model(load_task("and-corners", seed=0), "kang-kim", seed=0, **KK_DSD)
+    trained = parse_crn(model.network_.to_text(unit_nM=KK_UNIT_NM))
     assert text.startswith("# kang_kim_2_2_1") and len(built_in.reactions) == 112
-    assert built_in.reactions == written.reactions and built_in.initial == written.initial
+    assert built_in.reactions == trained.reactions and built_in.initial == trained.initial
+    # every reaction bimolecular, at k = 1 or the slow training rate; catalysts at 1 unit
+    assert all(len(r.reactants) == 2 for r in built_in.reactions)
+    assert sorted({r.rate for r in built_in.reactions}) == [0.005, 1]
+    catalysts = {s: c for s, c in built_in.initial.items() if s.startswith("Kcat")}
+    assert len(catalysts) == 35 and set(catalysts.values()) == {KK_UNIT_NM}
 
 
 def test_a_read_out_needs_a_formal_crn(tmp_path, capsys):
