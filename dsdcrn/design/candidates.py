@@ -158,10 +158,13 @@ def spec_misses(scores: ScoreReport, options: DesignOptions) -> list[tuple[str, 
             )
         )
     if m["Toehold windows"] > 0:
+        twins = sum(t.get("twin_windows", 0) for t in scores.toeholds)
+        inside = f", {twins} of them inside its twins" if twins else ""
         out.append(
             (
                 "toehold windows",
-                f"{int(m['Toehold windows'])} strand window(s) read 5 nt of a toehold elsewhere",
+                f"{int(m['Toehold windows'])} strand window(s) read 5 nt of a toehold "
+                f"elsewhere{inside}",
             )
         )
     if m["Occupancy max"] >= OCCUPANCY_SPEC:
@@ -208,14 +211,31 @@ def meets_spec(scores: ScoreReport, options: DesignOptions) -> bool:
     return not spec_misses(scores, options)
 
 
+#: Why, too, when toeholds are shared (a design with twins: ``--share-toeholds``).
+SHARED_WHY = {
+    "toehold ΔG": "a shared toehold has one sequence in several contexts",
+    "toehold windows": "a shared toehold's twins read it by construction",
+    "occupancy": "strands that carry a twin's complement bind a shared toehold whole",
+}
+
+
 def spec_summary(scores: ScoreReport, options: DesignOptions) -> str:
     """One line: the specification met, or each missed item with its figure and why."""
     misses = spec_misses(scores, options)
     if not misses:
         return f"**Specification: met** ({SPEC_TEXT})."
+    shared = len({t["sequence"] for t in scores.toeholds}) < len(scores.toeholds)
+
+    def why(item: str) -> str:
+        return (
+            f"{SHARED_WHY[item]}; {SPEC_WHY[item]}"
+            if shared and item in SHARED_WHY
+            else SPEC_WHY[item]
+        )
+
     return (
         "**Specification: missed** "
-        + "; ".join(f"{item}: {text} ({SPEC_WHY[item]})" for item, text in misses)
+        + "; ".join(f"{item}: {text} ({why(item)})" for item, text in misses)
         + "."
     )
 

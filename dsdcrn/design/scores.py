@@ -962,10 +962,12 @@ def site_occupancy(setup: ScoreSetup, folds: Folds, token: str, site: str, conc_
     return float(100.0 * bound.sum() / totals[0])
 
 
-def toehold_windows(setup: ScoreSetup) -> dict[str, int]:
+def toehold_windows(setup: ScoreSetup, twins: bool = False) -> dict[str, int]:
     """Per toehold of at least :data:`TOEHOLD_MATCH_NT` nt: strand windows of that many
     nt, junctions included, reading part of it or its complement outside its own
-    domain (module doc, ``Toehold windows``)."""
+    domain (module doc, ``Toehold windows``).  ``twins``: count only those inside a
+    domain of the toehold's own sequence (a shared toehold's twin, ``--share-toeholds``),
+    which no change of the long domains removes."""
     n = TOEHOLD_MATCH_NT
     doms = setup.design.domains
     reads = {}
@@ -982,8 +984,10 @@ def toehold_windows(setup: ScoreSetup) -> dict[str, int]:
             pos += len(doms[tok.rstrip("*")])
         for i in range(len(seq) - n + 1):
             for t in reads.get(seq[i : i + n], ()):
-                if not any(d == t and a <= i and i + n <= b for d, a, b in owner):
-                    out[t] += 1
+                inside = [d for d, a, b in owner if a <= i and i + n <= b]
+                if t in inside:
+                    continue
+                out[t] += not twins or any(doms[d] == doms[t] for d in inside)
     return out
 
 
@@ -1000,6 +1004,7 @@ def toehold_scores(
     md = vienna_dna_model(setup.options.temperature_C, setup.options.salt_M)
     energies = toehold_context_energies(doms, setup.contexts, md)
     windows = toehold_windows(setup)
+    twin_reads = toehold_windows(setup, twins=True)
     occupancy: dict[str, float] = {}
     for t, tok, site, conc, _ in setup.sites:
         occupancy[t] = max(occupancy.get(t, 0.0), site_occupancy(setup, folds, tok, site, conc))
@@ -1017,6 +1022,7 @@ def toehold_scores(
                 "to_pct": toehold_occlusion(setup, folds, t),
                 "occupancy_pct": occupancy.get(t, 0.0),
                 "windows": windows.get(t, 0),
+                "twin_windows": twin_reads.get(t, 0),
             }
         )
     to_vals = [t["to_pct"] for t in rows]

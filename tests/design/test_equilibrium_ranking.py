@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dsdcrn.design.candidates import (
+    SHARED_WHY,
     SPEC_WHY,
     candidate_seeds,
     meets_spec,
@@ -91,4 +92,17 @@ def test_spec_checks_every_item_and_says_which_it_misses() -> None:
         assert [k for k, _ in spec_misses(rep, opts)] == [item]
         assert item in spec_summary(rep, opts) and SPEC_WHY[item] in spec_summary(rep, opts)
     assert spec_summary(_report([good_cx]), opts).startswith("**Specification: met**")
+    # shared toeholds: the windows inside twins are counted and the reason says so
+    rows = [
+        {"name": "a", "sequence": "CATTCA", "windows": 5, "twin_windows": 4},
+        {"name": "b", "sequence": "CATTCA", "windows": 3, "twin_windows": 2},
+        {"name": "c", "sequence": "CTTTAC", "windows": 1, "twin_windows": 0},
+    ]
+    rep = _report([good_cx], **{"Toehold windows": 9.0})
+    rep.toeholds = rows
+    text = spec_summary(rep, opts)
+    assert "9 strand window(s) read 5 nt of a toehold elsewhere, 6 of them inside its twins" in text
+    assert SHARED_WHY["toehold windows"] in text and SPEC_WHY["toehold windows"] in text
+    rep.toeholds = [rows[0], rows[2]]  # nothing shared
+    assert SHARED_WHY["toehold windows"] not in spec_summary(rep, opts)
     assert meets_spec(_report([good_cx], **{"dG dev max": 0.7}), DesignOptions(toehold_dev=0.8))

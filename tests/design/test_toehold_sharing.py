@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from dsdcrn.design.constraints import FORBIDDEN_RE, revcomp
+from dsdcrn.design.scores import toehold_windows
 from dsdcrn.design.sequences import design_sequences
 from dsdcrn.design.toehold_sharing import (
     adjacent_toeholds,
@@ -115,3 +118,17 @@ def test_designer_shares_toeholds_only_when_asked() -> None:
             ), (k, name, other)
     again = design_sequences(domains, strands, complexes, 0, shared, checks=False)
     assert again.domains == d.domains
+    # the scores tell a twin's reads of a shared toehold from other toehold windows
+    setup = SimpleNamespace(
+        design=d, toeholds=list(toes), problem=SimpleNamespace(strands=strands), seqs=d.strands
+    )
+    every, twins = toehold_windows(setup), toehold_windows(setup, twins=True)
+    for t, seq in toes.items():
+        copies = sum(
+            tok.rstrip("*") != t and toes.get(tok.rstrip("*")) == seq
+            for toks in strands.values()
+            for tok in toks
+        )  # each copy of a twin reads both 5-nt windows of the toehold
+        assert every[t] >= twins[t] >= 2 * copies
+        assert (twins[t] > 0) == (copies > 0)
+    assert sum(twins.values()) > 0

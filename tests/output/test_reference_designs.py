@@ -21,7 +21,12 @@ import pytest
 RNA = pytest.importorskip("RNA")
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDERS = [ROOT / "designs" / "nagipogu_reif_neuron_d1", ROOT / "designs" / "rps_oscillator"]
+FOLDERS = [
+    ROOT / "designs" / "nagipogu_reif_neuron_d1",
+    ROOT / "designs" / "rps_oscillator",
+    # 1,000 strands: minutes of ViennaRNA a check
+    pytest.param(ROOT / "designs" / "kang_kim_2_2_1", marks=pytest.mark.slow),
+]
 COMP = str.maketrans("ACGT", "TGCA")
 TOEHOLD_MAX_NT = 9  # the PIL convention: domains this short are toeholds
 RT = 0.0019872 * 298.15  # kcal/mol at 25 °C
@@ -150,7 +155,7 @@ def peppercorn_target(length: int) -> float:
     return -1.7 * length + 1.9
 
 
-@pytest.fixture(scope="module", params=FOLDERS, ids=lambda p: p.name)
+@pytest.fixture(scope="module", params=FOLDERS, ids=lambda p: Path(p).name)
 def folder(request) -> Folder:
     if not (request.param / "scores.json").exists():
         pytest.skip(f"{request.param.name} is not built")
