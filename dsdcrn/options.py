@@ -92,7 +92,7 @@ class DesignOptions:
     defect_target: float = 0.04  # ensemble defect below which a complex is left alone
     sstu_min: float = 0.9  # unpaired probability each toehold nt of a free strand should reach
     defect_steps: int | None = None
-    max_seconds: float = 120.0  # wall-time budget of one design, s
+    max_seconds: float = 120.0  # wall-time budget of a design phase, s
 
     def salt_equivalent_M(self) -> float | None:
         """The Na+ concentration ViennaRNA is given (M): ``salt_M`` (None: its standard

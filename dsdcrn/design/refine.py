@@ -23,6 +23,8 @@ The phases change a :class:`SearchState` in place.  Defects are fractions of nt.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -487,14 +489,33 @@ def refine_toehold_matches(
     }
 
 
+#: Attempts between progress lines of :func:`worst_first`.
+PROGRESS_EVERY = 25
+
+
 def worst_first(
-    steps: int, worst: Callable[[set[int]], int | None], attempt: Callable[[int], bool]
+    steps: int,
+    worst: Callable[[set[int]], int | None],
+    attempt: Callable[[int], bool],
+    max_seconds: float = math.inf,
+    label: str = "",
 ) -> tuple[int, int]:
     """Up to ``steps`` times, ``attempt`` the worst item not yet stuck (``worst``; None:
-    nothing left); an item whose attempt fails is stuck.  Returns (tried, kept)."""
+    nothing left); an item whose attempt fails is stuck.  No attempt starts after
+    ``max_seconds`` (s; said in a log line); with a ``label``, a progress line every
+    :data:`PROGRESS_EVERY` attempts.  Returns (tried, kept)."""
     tried = kept = 0
     stuck: set[int] = set()
+    t0 = time.monotonic()
     for _ in range(steps):
+        if time.monotonic() - t0 > max_seconds:
+            log.info(f"{label or 'refinement'}: stopped at its time bound of {max_seconds:g} s "
+                     f"after {tried} of {steps} steps ({kept} kept)")  # fmt: skip
+            break
+        if label and tried and tried % PROGRESS_EVERY == 0:
+            log.info(
+                f"{label}: step {tried} of {steps}, {kept} kept ({time.monotonic() - t0:.0f} s)"
+            )
         i = worst(stuck)
         if i is None:
             break
@@ -548,8 +569,10 @@ def refine_sstu(
     steps: int,
     defects: Defects | None,
     defect_target: float,
+    max_seconds: float = math.inf,
 ) -> dict[str, Any]:
-    """Phase 5: raise the SSTU of free strands below ``threshold`` (in place).
+    """Phase 5: raise the SSTU of free strands below ``threshold`` (in place); no step
+    starts after ``max_seconds`` (s).
 
     Each step takes the free strand with the lowest SSTU, its least unpaired toehold
     nucleotide and the long-domain nucleotides it pairs with most (pair probability),
@@ -567,7 +590,11 @@ def refine_sstu(
         return min(low, key=up.value.__getitem__, default=None)
 
     tried, kept = worst_first(
-        steps, worst, lambda i: _raise_sstu(st, up, i, threshold, defects, defect_target)
+        steps,
+        worst,
+        lambda i: _raise_sstu(st, up, i, threshold, defects, defect_target),
+        max_seconds,
+        "single-stranded toeholds",
     )
     return {
         "sstu_initial_min": round(start, 4),
@@ -738,8 +765,10 @@ def refine_occupancy(
     defect_target: float,
     up: Unpaired | None = None,
     sstu_min: float = 0.9,
+    max_seconds: float = math.inf,
 ) -> dict[str, Any]:
-    """Phase 6: lower the occupancy of the most occupied exposed toehold (in place).
+    """Phase 6: lower the occupancy of the most occupied exposed toehold (in place); no
+    step starts after ``max_seconds`` (s).
 
     Each step takes the site with the highest occupancy above ``target`` (fraction), its
     :data:`OCCUPANCY_PARTNERS` strongest unintended partners, and each one's nucleotides
@@ -763,7 +792,8 @@ def refine_occupancy(
     def attempt(s: int) -> bool:
         return _lower_site(st, occ, s, occ.theta(), limits)
 
-    tried, kept = worst_first(steps, worst, attempt)
+    label = "occupancy"
+    tried, kept = worst_first(steps, worst, attempt, max_seconds, label)
     return {
         "occupancy_initial_max": round(start, 4),
         "occupancy_steps": tried,

@@ -36,7 +36,9 @@ enough toehold (recorded in ``parameters``; an explicit value is used as given a
 infeasible one raises :class:`DesignError` with settings that work); ``salt_M`` to
 ViennaRNA's standard 1.021 M (Mg2+ added as a Na+ equivalent,
 :meth:`DesignOptions.salt_equivalent_M`).  ``max_seconds`` bounds the repair phase
-(an error past it) and the toehold-window clearing (no pass starts past it).  With
+(an error past it), and the toehold-window clearing, the SSTU and the occupancy phases
+each (no pass or step starts past it; on a large circuit this makes the result depend
+on the machine's speed).  With
 ``three_letter`` (Piperine's code) every domain uses A, C and T only, so strands of
 uncomplemented domains hold no G and strands of complements no C.  With
 ``share_toeholds``, a toehold length stickydesign cannot supply one sequence a domain
@@ -356,7 +358,15 @@ def refine_design(
         up = Unpaired(st.lay, free_toehold_masks(domains, strands, bases), md)
         steps = SSTU_STEPS * len(up.free)
         search.update(
-            refine_sstu(st, up, float(o.sstu_min), steps, defects, float(o.defect_target))
+            refine_sstu(
+                st,
+                up,
+                float(o.sstu_min),
+                steps,
+                defects,
+                float(o.defect_target),
+                float(o.max_seconds),
+            )
         )
         timings["sstu_s"] = round(time.monotonic() - t0, 3)
         if concentrations_nM:
@@ -366,7 +376,7 @@ def refine_design(
             steps = OCCUPANCY_STEPS * len(occ.sites)
             target = OCCUPANCY_TARGET
             args = (target, steps, defects, float(o.defect_target), up, float(o.sstu_min))
-            search.update(refine_occupancy(st, occ, *args))
+            search.update(refine_occupancy(st, occ, *args, max_seconds=float(o.max_seconds)))
             timings["occupancy_s"] = round(time.monotonic() - t0, 3)
     return search, timings
 

@@ -23,6 +23,7 @@ from dsdcrn.design.refine import (
     spurious_gate,
     try_defect_change,
     try_toehold_change,
+    worst_first,
 )
 from dsdcrn.design.sequences import (
     occlusion_entries,
@@ -245,6 +246,8 @@ def test_occupancy_phase_breaks_a_bystanders_copy_of_a_toehold() -> None:
     occ.fill(seq)
     before = float(occ.theta()[0])
     assert before > 0.5  # Y holds the site most of the time
+    bounded = refine_occupancy(st, occ, 0.08, 20, None, 0.99, max_seconds=0.0)
+    assert bounded["occupancy_steps"] == 0 and (st.seq == seq).all()  # no step past the bound
     stats = refine_occupancy(st, occ, 0.08, 20, None, 0.99)
     assert stats["occupancy_initial_max"] == pytest.approx(before, abs=1e-4)
     assert stats["occupancy_final_max"] < 0.08 and stats["occupancy_accepted"] >= 1
@@ -253,3 +256,24 @@ def test_occupancy_phase_breaks_a_bystanders_copy_of_a_toehold() -> None:
     assert fresh.theta()[0] == pytest.approx(stats["occupancy_final_max"], abs=1e-4)
     assert violations(st.seq, lay, gc_bounds(lay, GC))[0] == 0
     assert st.ssm.score == pytest.approx(SpuriousSearch(lay.labels, st.seq).score)
+
+
+def test_worst_first_says_its_progress_and_stops_at_its_time_bound(caplog) -> None:
+    import time
+
+    caplog.set_level("INFO", logger="dsdcrn.design.refine")
+    left = list(range(60))
+
+    def slow(_: int) -> bool:
+        time.sleep(0.002)
+        return True
+
+    tried, kept = worst_first(60, lambda stuck: left.pop() if left else None, slow, label="x")
+    assert (tried, kept) == (60, 60)
+    lines = [r.message for r in caplog.records if r.message.startswith("x: step")]
+    assert len(lines) == 2  # after 25 and 50 attempts
+    assert lines[0].startswith("x: step 25 of 60, 25 kept (")
+    assert lines[1].startswith("x: step 50 of 60, 50 kept (")
+    caplog.clear()
+    tried, _ = worst_first(60, lambda stuck: 0, slow, max_seconds=0.01, label="y")
+    assert 1 <= tried < 60 and "y: stopped at its time bound of 0.01 s" in caplog.text
