@@ -787,7 +787,8 @@ def refine_occupancy(
         order = [int(s) for s in np.argsort(-theta) if theta[s] > target and s not in stuck]
         return order[0] if order else None
 
-    limits = _Limits(target, defects, defect_target, up, sstu_min)
+    deadline = time.monotonic() + max_seconds  # an attempt may try many moves: it checks too
+    limits = _Limits(target, defects, defect_target, up, sstu_min, deadline)
 
     def attempt(s: int) -> bool:
         return _lower_site(st, occ, s, occ.theta(), limits)
@@ -810,6 +811,7 @@ class _Limits(NamedTuple):
     defect_target: float
     up: Unpaired | None
     sstu_min: float
+    deadline: float = math.inf  # time.monotonic() past which no move is tried
 
 
 def _lower_site(st: SearchState, occ: Occupancy, s: int, theta: np.ndarray, lim: _Limits) -> bool:
@@ -832,6 +834,8 @@ def _lower_site(st: SearchState, occ: Occupancy, s: int, theta: np.ndarray, lim:
             if not occ.lay.mutable[g]:
                 continue
             for b in st.rng.permutation([x for x in st.alphabet if x != int(seq[g])]):
+                if time.monotonic() > lim.deadline:
+                    return False
                 if _try_occupancy_move(st, occ, s, g, int(b), theta, lim):
                     return True
     return False
@@ -841,7 +845,7 @@ def _try_occupancy_move(
     st: SearchState, occ: Occupancy, s: int, g: int, b: int, theta: np.ndarray, lim: _Limits
 ) -> bool:
     """Keep base ``b`` at ``g`` if it lowers site ``s`` as :func:`refine_occupancy` asks."""
-    target, defects, defect_target, up, _ = lim
+    target, defects, defect_target, up = lim[:4]
     seq, hard = st.seq, st.hard
     trial = seq.copy()
     trial[g] = b
