@@ -92,7 +92,10 @@ Piperine's ``tdm.py`` / ``selectseq.py`` unless marked *new*:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -119,6 +122,8 @@ from dsdcrn.design.vienna import insert_breaks, vienna_dna_model
 from dsdcrn.errors import DesignError
 from dsdcrn.model.design import DesignProblem, SequenceDesign
 from dsdcrn.processes import process_pool
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DIMER_DG_THRESHOLD",
@@ -443,13 +448,27 @@ _PARALLEL_MIN_ITEMS = 1000
 
 
 def _run(items: list[tuple], opts: ScoreOptions, jobs: int) -> list[tuple]:
-    """Fold every item, in order; in ``jobs`` processes when it pays (same results)."""
+    """Fold every item, in order; in ``jobs`` processes when it pays (same results).
+    Says its progress every tenth of a large job (:data:`_PARALLEL_MIN_ITEMS` items)."""
     T, salt = opts.temperature_C, opts.salt_M
-    if jobs <= 1 or len(items) < _PARALLEL_MIN_ITEMS:
-        return [_fold(it, T, salt) for it in items]
     chunks = [(items[i : i + _CHUNK], T, salt) for i in range(0, len(items), _CHUNK)]
-    with process_pool(jobs) as ex:
-        return [r for chunk in ex.map(_fold_chunk, chunks) for r in chunk]
+    say = len(items) >= _PARALLEL_MIN_ITEMS
+    if say:
+        log.info(f"scoring: {len(items)} ViennaRNA folds ...")
+    out: list[tuple] = []
+    t0 = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        if jobs <= 1 or not say:
+            done = map(_fold_chunk, chunks)
+        else:
+            done = stack.enter_context(process_pool(jobs)).map(_fold_chunk, chunks)
+        for k, chunk in enumerate(done, start=1):
+            out += chunk
+            if say and k * 10 // len(chunks) > (k - 1) * 10 // len(chunks):
+                log.info(
+                    f"scoring: {len(out)} of {len(items)} folds ({time.monotonic() - t0:.0f} s)"
+                )
+    return out
 
 
 # --------------------------------------------------------------------------- pieces
