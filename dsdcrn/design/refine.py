@@ -793,8 +793,7 @@ def refine_occupancy(
     def attempt(s: int) -> bool:
         return _lower_site(st, occ, s, occ.theta(), limits)
 
-    label = "occupancy"
-    tried, kept = worst_first(steps, worst, attempt, max_seconds, label)
+    tried, kept = worst_first(steps, worst, attempt, max_seconds, "occupancy")
     return {
         "occupancy_initial_max": round(start, 4),
         "occupancy_steps": tried,

@@ -981,12 +981,12 @@ def site_occupancy(setup: ScoreSetup, folds: Folds, token: str, site: str, conc_
     return float(100.0 * bound.sum() / totals[0])
 
 
-def toehold_windows(setup: ScoreSetup, twins: bool = False) -> dict[str, int]:
+def toehold_windows(setup: ScoreSetup) -> tuple[dict[str, int], dict[str, int]]:
     """Per toehold of at least :data:`TOEHOLD_MATCH_NT` nt: strand windows of that many
     nt, junctions included, reading part of it or its complement outside its own
-    domain (module doc, ``Toehold windows``).  ``twins``: count only those inside a
-    domain of the toehold's own sequence (a shared toehold's twin, ``--share-toeholds``),
-    which no change of the long domains removes."""
+    domain (module doc, ``Toehold windows``); and of those, the ones inside a domain of
+    the toehold's own sequence (a shared toehold's twin, ``--share-toeholds``), which no
+    change of the long domains removes.  One pass over the strands gives both."""
     n = TOEHOLD_MATCH_NT
     doms = setup.design.domains
     reads = {}
@@ -995,7 +995,8 @@ def toehold_windows(setup: ScoreSetup, twins: bool = False) -> dict[str, int]:
             for x in (doms[t], _revcomp(doms[t])):
                 for i in range(len(x) - n + 1):
                     reads.setdefault(x[i : i + n], set()).add(t)
-    out = {t: 0 for t in setup.toeholds if len(doms[t]) >= n}
+    every = {t: 0 for t in setup.toeholds if len(doms[t]) >= n}
+    twins = dict(every)
     for sname, toks in setup.problem.strands.items():
         seq, owner, pos = setup.seqs[sname], [], 0
         for tok in toks:
@@ -1006,8 +1007,9 @@ def toehold_windows(setup: ScoreSetup, twins: bool = False) -> dict[str, int]:
                 inside = [d for d, a, b in owner if a <= i and i + n <= b]
                 if t in inside:
                     continue
-                out[t] += not twins or any(doms[d] == doms[t] for d in inside)
-    return out
+                every[t] += 1
+                twins[t] += any(doms[d] == doms[t] for d in inside)
+    return every, twins
 
 
 def toehold_scores(
@@ -1022,8 +1024,7 @@ def toehold_scores(
     doms = setup.design.domains
     md = vienna_dna_model(setup.options.temperature_C, setup.options.salt_M)
     energies = toehold_context_energies(doms, setup.contexts, md)
-    windows = toehold_windows(setup)
-    twin_reads = toehold_windows(setup, twins=True)
+    windows, twin_reads = toehold_windows(setup)
     occupancy: dict[str, float] = {}
     for t, tok, site, conc, _ in setup.sites:
         occupancy[t] = max(occupancy.get(t, 0.0), site_occupancy(setup, folds, tok, site, conc))

@@ -122,7 +122,7 @@ def test_designer_shares_toeholds_only_when_asked() -> None:
     setup = SimpleNamespace(
         design=d, toeholds=list(toes), problem=SimpleNamespace(strands=strands), seqs=d.strands
     )
-    every, twins = toehold_windows(setup), toehold_windows(setup, twins=True)
+    every, twins = toehold_windows(setup)
     for t, seq in toes.items():
         copies = sum(
             tok.rstrip("*") != t and toes.get(tok.rstrip("*")) == seq
