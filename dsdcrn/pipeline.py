@@ -269,4 +269,5 @@ def simulate_build(b: Build) -> tuple[Fidelity, Kinetics]:
         KineticsOptions(o.unit_nM, o.duration, tau, leak),
         design=b.design if o.sequence_rates else None,
         dimers=dimers,
+        checks=o.check_options(),
     )

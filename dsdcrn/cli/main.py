@@ -580,7 +580,8 @@ def cmd_design(args) -> None:
 
 def _realised_for_simulation(args, crn: CRN):
     """Compile, enumerate, verify and realise ``crn`` as ``simulate`` asks (the build's
-    own stages); return the realisation, the realised enumeration and the interpretation."""
+    own stages); return the realisation, the realised enumeration, the interpretation
+    and how it was enumerated."""
     from dsdcrn.pipeline import compile_realisable, realise_checked
     from dsdcrn.stages import enumerate_and_verify
 
@@ -603,7 +604,7 @@ def _realised_for_simulation(args, crn: CRN):
         )
     inter, e = v.full_interpretation, checked.enumerated
     real = realise_checked(crn, system, e, inter, bopts)
-    return real, real.apply(e), inter
+    return real, real.apply(e), inter, opts
 
 
 def _sequences_for_simulation(args, e) -> tuple:
@@ -629,10 +630,12 @@ def cmd_simulate(args) -> None:
     from dsdcrn.kinetics.run import KineticsOptions, simulate_kinetics
 
     crn = _load(args)
-    real, e, inter = _realised_for_simulation(args, crn)
+    real, e, inter, checks = _realised_for_simulation(args, crn)
     design, dimers = _sequences_for_simulation(args, e)
     kopts = KineticsOptions(args.unit_nM, args.duration, real.tau_s, args.leak)
-    f, k = simulate_kinetics(crn, e, inter, kopts, design=design, dimers=dimers)
+    f, k = simulate_kinetics(crn, e, inter, kopts, design=design, dimers=dimers, checks=checks)
+    if design is not None and k.sequence is None:  # asked for: no prediction is an error
+        raise DsdcrnError(f"{args.design}: {k.notes[-1]}")
     shown = k.sequence if design is not None else f
     if args.output:
         write_plot(shown, args.output, f"{crn.name}: formal CRN vs DSD ({args.rates} rates)")

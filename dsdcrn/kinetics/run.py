@@ -30,7 +30,7 @@ from dsdcrn.kinetics.leaks import DEFAULT_LEAK_PER_S, find_leaks, leak_fraction
 from dsdcrn.kinetics.sequence_rates import occlusion_reactions, sequence_rates
 from dsdcrn.model.crn import CRN
 from dsdcrn.model.design import SequenceDesign
-from dsdcrn.options import DURATION, UNIT_NM
+from dsdcrn.options import DURATION, UNIT_NM, CheckOptions
 
 
 @dataclass
@@ -85,9 +85,12 @@ def simulate_kinetics(
     options: KineticsOptions | None = None,
     design: SequenceDesign | None = None,
     dimers: Iterable[Mapping[str, Any]] | None = None,
+    checks: CheckOptions | None = None,
 ) -> tuple[Fidelity, Kinetics]:
     """Run the kinetics stage (module doc); ``dimers`` are the design's unintended dimers
-    (:meth:`dsdcrn.design.scores.ScoreReport.spurious_dimers`) for the occlusion reactions."""
+    (:meth:`dsdcrn.design.scores.ScoreReport.spurious_dimers`) for the occlusion reactions;
+    ``checks`` say how ``enumerated`` was enumerated (module by module or whole), which
+    the sequence-level prediction repeats with its rates."""
     o = options or KineticsOptions()
     leaks = find_leaks(enumerated, o.leak_per_s).reactions if o.leak_per_s > 0 else []
 
@@ -109,10 +112,11 @@ def simulate_kinetics(
         notes.append(f"no fuel budget: {err}")
     kin = Kinetics(o.leak_per_s, len(leaks), fraction, leaky.max_rel_error, fuel, notes=notes)
     if design is not None:
-        seq = dataclasses.replace(enumerated, reactions=sequence_rates(enumerated, design))
-        occl = occlusion_reactions(seq, design, dimers or [])
-        kin.occlusions = len(occl)
         try:  # a prediction, not the headline: say why it is missing rather than fail
+            rates = sequence_rates(enumerated, design, checks=checks)
+            seq = dataclasses.replace(enumerated, reactions=rates)
+            occl = occlusion_reactions(seq, design, dimers or [])
+            kin.occlusions = len(occl)
             kin.sequence = run(seq, occl, tau, max_seconds=o.sequence_seconds)
         except DsdcrnError as err:
             kin.notes.append(f"no sequence-level prediction: {err}")

@@ -59,9 +59,10 @@ def test_simulate_writes_the_plot_and_reports_small_errors(tmp_path, capsys):
     assert float(metrics["C"][2]) == pytest.approx(5, rel=0.02)
 
 
-def test_simulate_with_sequence_rates_from_a_design_folder(tmp_path, capsys):
+def test_simulate_with_sequence_rates_from_a_design_folder(tmp_path, capsys, monkeypatch):
     """`--rates sequence` takes the toeholds and dimers of a build's design folder; its
-    prediction differs from the domain-level one, which it prints beside."""
+    prediction differs from the domain-level one, which it prints beside; asked for, a
+    prediction that cannot be made is a one-line error."""
     (tmp_path / "ab.crn").write_text(AB)
     out = tmp_path / "ab"
     _run(["build", str(tmp_path / "ab.crn"), "-o", str(out), "--seed", "3", "-q"])
@@ -81,6 +82,19 @@ def test_simulate_with_sequence_rates_from_a_design_folder(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["simulate", crn, "--rates", "sequence"])
     assert "needs --design FOLDER" in capsys.readouterr().err
+
+    from dsdcrn.errors import EnumerationLimitError
+    from dsdcrn.kinetics import run
+
+    def limit(*_a, **_k):
+        raise EnumerationLimitError("Too many complexes enumerated! (5001)")
+
+    monkeypatch.setattr(run, "sequence_rates", limit)
+    with pytest.raises(SystemExit) as stop:
+        main(["simulate", crn, "--rates", "sequence", "--design", str(out)])
+    last = capsys.readouterr().err.splitlines()[-1]  # after the stages' progress lines
+    assert stop.value.code == 2
+    assert last.startswith(f"dsdcrn: error: {out}: no sequence-level prediction: Too many")
 
 
 def test_enumerate_writes_the_condensed_reactions(tmp_path, capsys):

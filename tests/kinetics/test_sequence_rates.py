@@ -239,6 +239,41 @@ def test_a_sequence_prediction_past_its_budget_is_a_note_not_a_failure(unimolecu
     assert any(n.startswith("no sequence-level prediction: simulation exceeded") for n in k2.notes)
 
 
+def test_the_sequence_prediction_enumerates_as_the_build_did(unimolecular, monkeypatch):
+    """The prediction is handed the build's enumeration settings (a modular build's
+    enumeration keeps no detailed network, so its rates are condensed module by module
+    again; enumerating the whole Kang-Kim 2-2-1 system instead passed Peppercorn's 5,000
+    complexes), and a limit hit there leaves a note, not a failed build."""
+    from dsdcrn.errors import EnumerationLimitError
+    from dsdcrn.kinetics import run
+    from dsdcrn.options import CheckOptions
+    from dsdcrn.verify.whole import verify
+
+    _, _, design = unimolecular
+    crn = parse_crn("A -> B\nA @initial 10\n")
+    enumerated = enumerate_system(compile_crn(crn, "soloveichik2010"))
+    inter = verify(crn, enumerated, ("crn-bisimulation",)).full_interpretation
+    opts = run.KineticsOptions(10.0, 3.0, None, 0.0)
+    checks = CheckOptions(modular=True)
+    seen = []
+
+    def spy(e, d, checks=None, **kw):
+        seen.append(checks)
+        return sequence_rates(e, d, checks=checks, **kw)
+
+    monkeypatch.setattr(run, "sequence_rates", spy)
+    _, k = run.simulate_kinetics(crn, enumerated, inter, opts, design=design, checks=checks)
+    assert seen == [checks] and k.sequence is not None
+
+    def limit(*_a, **_k):
+        raise EnumerationLimitError("Too many complexes enumerated! (5001)")
+
+    monkeypatch.setattr(run, "sequence_rates", limit)
+    f, k = run.simulate_kinetics(crn, enumerated, inter, opts, design=design, checks=checks)
+    assert k.sequence is None and f.max_rel_error < 0.05
+    assert k.notes == ["no sequence-level prediction: Too many complexes enumerated! (5001)"]
+
+
 def test_modular_sequence_rates_match_the_whole_system_module_by_module():
     """Two modules of one shape share their enumeration at the domain level; with
     toeholds of different energies each is condensed with its own, and the rates are
