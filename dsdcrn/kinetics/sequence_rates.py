@@ -304,25 +304,43 @@ def _bound_tokens(system: DomainSystem, strand: list[str], part: str) -> set[int
     return out
 
 
-def _holders(enumerated: Enumerated, strand: list[str], bound: set[int], gate: bool) -> list[str]:
-    """Species that can bind through ``bound`` domains of ``strand``.
-
-    A gate base strand: every species holding it with those domains unpaired; a free
-    strand: the species that is that strand alone.
-    """
-    out = []
+def _strand_index(
+    enumerated: Enumerated,
+) -> dict[tuple[str, ...], list[tuple[str, str, list[int]]]]:
+    """Strand (domain tuple) -> every (species, its domain-level structure without
+    ``+``, offsets of that strand's copies in it), built once for :func:`_holders`."""
+    index: dict[tuple[str, ...], list[tuple[str, str, list[int]]]] = {}
     for name, sp in enumerated.species.items():
-        symbols = [s for s in sp.structure if s != "+"]
-        if not gate:
-            if sp.strands == [strand] and all(s == "." for s in symbols):
-                out.append(name)
-            continue
+        symbols = "".join(s for s in sp.structure if s != "+")
+        at: dict[tuple[str, ...], list[int]] = {}
         pos = 0
         for s in sp.strands:
-            if s == strand and all(symbols[pos + i] == "." for i in bound):
-                out.append(name)
-                break
+            at.setdefault(tuple(s), []).append(pos)
             pos += len(s)
+        for key, offsets in at.items():
+            index.setdefault(key, []).append((name, symbols, offsets))
+    return index
+
+
+def _holders(
+    index: dict[tuple[str, ...], list[tuple[str, str, list[int]]]],
+    strand: list[str],
+    bound: set[int],
+    gate: bool,
+) -> list[str]:
+    """Species that can bind through ``bound`` domains of ``strand`` (``index``:
+    :func:`_strand_index`).
+
+    A gate base strand: every species holding a copy of it with those domains unpaired;
+    a free strand: the species that is that strand alone.
+    """
+    out = []
+    for name, symbols, offsets in index.get(tuple(strand), []):
+        if not gate:
+            if len(symbols) == len(strand) and set(symbols) <= {"."}:
+                out.append(name)
+        elif any(all(symbols[p + i] == "." for i in bound) for p in offsets):
+            out.append(name)
     return out
 
 
@@ -368,6 +386,7 @@ def occlusion_reactions(
     system = enumerated.system
     strands = system.strands()
     gates = base_strands(_problem(system))
+    index = _strand_index(enumerated)
     best: dict[tuple[str, str], float] = {}
     for row in dimers:
         a, b, dG, db = row["strand_a"], row["strand_b"], row["bind_dG_mfe"], row["mfe_structure"]
@@ -378,7 +397,7 @@ def occlusion_reactions(
         sides = []
         for name, part in zip((a, b), db.split("&"), strict=True):
             bound = _bound_tokens(system, strands[name], part)
-            sides.append(_holders(enumerated, strands[name], bound, name in gates))
+            sides.append(_holders(index, strands[name], bound, name in gates))
         if a in gates and b not in gates:
             sides.reverse()
         for x in sides[0]:
