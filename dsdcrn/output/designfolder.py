@@ -37,6 +37,7 @@ import io
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from dsdcrn.design.candidates import SPEC_TEXT, BestOf, spec_summary
 from dsdcrn.design.ordering import PAGE_ABOVE_NT, SCALE_BREAK_NT, complexes_text, fasta, order_csv
@@ -103,11 +104,9 @@ def sequence_files(
         "complexes.txt": complexes_text(problem, d, roles),
         "order.csv": order_csv(problem, d),
         "sequence_checks.json": json.dumps(d.to_json_dict(), indent=2) + "\n",
-        "scores.json": json.dumps(
-            {"candidate": best.winner.index, "seed": best.winner.seed, **scores.to_json_dict()},
-            indent=2,
-        )
-        + "\n",
+        "scores.json": scores_json(
+            {"candidate": best.winner.index, "seed": best.winner.seed, **scores.to_json_dict()}
+        ),
         "scores.md": best.summary() + "\n" + scores.markdown(),
         "candidates.csv": best.scores_csv(),
     }
@@ -512,6 +511,29 @@ def _behaviour_lines(k, f) -> list[str]:
         lines.append("")
     lines += [f"- {n}" for n in k.notes]
     return lines
+
+
+#: Above this many scored pairs, ``scores.json`` keeps only the spurious dimers (a
+#: Kang-Kim 2-2-1 design scores 765,527 pairs: 295 MB of rows, 33,000 of them dimers).
+MAX_PAIR_ROWS = 20000
+
+
+def scores_json(scores: dict[str, Any]) -> str:
+    """``scores.json``: the scores as they are, except that a design with more than
+    :data:`MAX_PAIR_ROWS` scored pairs keeps only the pairs of distinct strands binding
+    below the dimer threshold (:func:`dsdcrn.design.scores.spurious_pairs`, what
+    :func:`read_design_folder` reads back) and says how many were scored."""
+    pairs = scores.get("pairs", [])
+    if len(pairs) > MAX_PAIR_ROWS:
+        thr = scores.get("options", {}).get("dimer_threshold", DIMER_DG_THRESHOLD)
+        kept = spurious_pairs(pairs, thr)
+        scores = {
+            **scores,
+            "pairs": kept,
+            "pairs_note": f"{len(kept)} of {len(pairs)} scored pairs: those binding below "
+            f"{thr:g} kcal/mol (MFE); the metrics count them all",
+        }
+    return json.dumps(scores, indent=2) + "\n"
 
 
 def read_design_folder(folder: str | Path) -> tuple[SequenceDesign, list[dict]]:
