@@ -525,7 +525,7 @@ def scores_json(scores: dict[str, Any]) -> str:
     :func:`read_design_folder` reads back) and says how many were scored."""
     pairs = scores.get("pairs", [])
     if len(pairs) > MAX_PAIR_ROWS:
-        thr = scores.get("options", {}).get("dimer_threshold", DIMER_DG_THRESHOLD)
+        thr = _dimer_threshold(scores)
         kept = spurious_pairs(pairs, thr)
         scores = {
             **scores,
@@ -534,6 +534,11 @@ def scores_json(scores: dict[str, Any]) -> str:
             f"{thr:g} kcal/mol (MFE); the metrics count them all",
         }
     return json.dumps(scores, indent=2) + "\n"
+
+
+def _dimer_threshold(scores: dict[str, Any]) -> float:
+    """The dimer threshold (kcal/mol) a ``scores.json`` was scored with."""
+    return scores.get("options", {}).get("dimer_threshold", DIMER_DG_THRESHOLD)
 
 
 def read_design_folder(folder: str | Path) -> tuple[SequenceDesign, list[dict]]:
@@ -554,9 +559,7 @@ def read_design_folder(folder: str | Path) -> tuple[SequenceDesign, list[dict]]:
             raise DsdcrnError(f"{folder / 'domains.txt'}:{n}: expected 'name SEQUENCE'")
         domains[parts[0]] = parts[1]
     opts = scores.get("options", {})
-    dimers = spurious_pairs(
-        scores.get("pairs", []), opts.get("dimer_threshold", DIMER_DG_THRESHOLD)
-    )
+    dimers = spurious_pairs(scores.get("pairs", []), _dimer_threshold(scores))
     params = {"temperature_C": opts.get("temperature_C", 25.0), "salt_M": opts.get("salt_M")}
     design = SequenceDesign(domains, {}, {}, {}, {}, [], [], 0, 0, parameters=params)
     return design, dimers
